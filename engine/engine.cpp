@@ -1,0 +1,302 @@
+// EngineImpl: the mount table, one interpreter per mount, and the request path
+// (decode, route, enter, call).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+#include "engine/log.h"
+#include "engine/python/activation.h"
+#include "engine/python/app_loader.h"
+#include "engine/python/environ.h"
+#include "engine/python/interpreter.h"
+#include "engine/python/module.h"
+#include "engine/python/py_ref.h"
+#include "engine/python/runtime.h"
+#include "engine/python/wsgi_call.h"
+#include "mounts/mount_spec.h"
+#include "mounts/mount_table.h"
+#include "subhost/engine.h"
+
+namespace subhost {
+
+namespace {
+
+using python::Activation;
+using python::Interpreter;
+using python::PyRef;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes path into out; a '%' not followed by two hex digits stays.
+void DecodePath(std::string_view path, std::string* out) {
+  out->clear();
+  out->reserve(path.size());
+  for (size_t i = 0; i < path.size(); ++i) {
+    char c = path[i];
+    if (c == '%' && i + 2 < path.size()) {
+      int hi = HexValue(path[i + 1]), lo = HexValue(path[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out->push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out->push_back(c);
+  }
+}
+
+// Collects a response in memory; never blocks, so the GIL stays held.
+class BufferSink : public ResponseSink {
+ public:
+  explicit BufferSink(Response* r) : r_(r) {}
+  bool Start(int status, std::string_view reason,
+             const Headers& headers) override {
+    r_->status = status;
+    r_->reason.assign(reason);
+    r_->headers = headers;
+    return true;
+  }
+  bool Write(std::string_view chunk) override {
+    r_->body.append(chunk);
+    return true;
+  }
+  bool MayBlock() const override { return false; }
+
+ private:
+  Response* r_;
+};
+
+struct MountRuntime {
+  MountInfo info;
+  Interpreter* interpreter = nullptr;
+  python::ModuleState* state = nullptr;
+  PyRef app;
+  PyRef environ_template;
+};
+
+class EngineImpl final : public Engine {
+ public:
+  explicit EngineImpl(const Options& options)
+      : options_(options),
+        log_(options.log),
+        owner_(std::this_thread::get_id()),
+        main_(python::Runtime::Acquire(options.python_executable)) {}
+
+  ~EngineImpl() override {
+    if (std::this_thread::get_id() != owner_) {
+      log_.Error("subhost: Engine destroyed off its owner thread; "
+                 "interpreters are left running");
+      return;
+    }
+    // Drop every Python object while its interpreter is entered, then end
+    // the sub-interpreters on this (the creating) thread.
+    for (auto& m : mounts_) {
+      Activation enter(*m->interpreter);
+      m->app.reset();
+      m->environ_template.reset();
+    }
+    for (auto& in : subs_) in->End(main_);
+    python::Runtime::Release();
+  }
+
+  Status Init() {
+    if (!options_.chdir.empty() && ::chdir(options_.chdir.c_str()) != 0) {
+      return Status::Error("cannot chdir to '" + options_.chdir + "'");
+    }
+    for (const auto& [k, v] : options_.env) ::setenv(k.c_str(), v.c_str(), 1);
+    if (options_.own_gil && !OwnGilSupported()) {
+      return Status::Error("own_gil needs CPython 3.13 or newer (this is " +
+                           PythonVersion() + ")");
+    }
+    return Status::Ok();
+  }
+
+  Status Mount(const std::string& mountpoint, const std::string& target,
+               const MountOptions& mount_options) override {
+    if (std::this_thread::get_id() != owner_) {
+      return Status::Error("Engine::Mount called off the owner thread");
+    }
+    std::string error;
+    std::string canonical;
+    mounts::MountTarget parsed;
+    if (!mounts::NormalizeMountpoint(mountpoint, &canonical, &error)) {
+      return Status::Error("mount '" + mountpoint + "': " + error);
+    }
+    if (!mounts::ParseTarget(target, options_.default_callable, &parsed,
+                             &error)) {
+      return Status::Error("mount '" + canonical + "': " + error);
+    }
+    if (HasMountpoint(canonical)) {
+      return Status::Error("mount '" + canonical + "' is already mounted");
+    }
+    auto start = std::chrono::steady_clock::now();
+    bool use_main = options_.single_interpreter || mount_options.main_interpreter;
+    std::unique_ptr<Interpreter> sub;
+    Interpreter* interp = &main_;
+    if (!use_main) {
+      sub = Interpreter::CreateSub(main_, {options_.own_gil}, &error);
+      if (!sub) return Status::Error("mount '" + canonical + "': " + error);
+      interp = sub.get();
+    }
+    auto m = std::make_unique<MountRuntime>();
+    m->info.id = static_cast<int>(mounts_.size());
+    m->info.mountpoint = canonical;
+    m->info.target = target;
+    m->info.interpreter_id = interp->id();
+    m->interpreter = interp;
+    std::string failure;
+    {
+      Activation enter(*interp);
+      failure = LoadInto(*interp, *m, parsed);
+    }
+    if (!failure.empty()) {
+      if (sub) sub->End(main_);
+      return Status::Error("mount '" + canonical + "': cannot load '" +
+                           target + "': " + failure);
+    }
+    m->info.load_ms = std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    table_.Add(canonical, m->info.id);
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "WSGI app %d (mountpoint='%s') ready in %.0f ms on "
+                  "interpreter %ld pid: %d%s",
+                  m->info.id, canonical.c_str(), m->info.load_ms,
+                  m->info.interpreter_id, static_cast<int>(::getpid()),
+                  canonical.empty() ? " (default app)" : "");
+    log_.Info(line);
+    if (sub) subs_.push_back(std::move(sub));
+    mounts_.push_back(std::move(m));
+    return Status::Ok();
+  }
+
+  Response Handle(const Request& request) override {
+    Response response;
+    BufferSink sink(&response);
+    RequestOutcome outcome = Handle(request, sink);
+    response.mount_id = outcome.mount_id;
+    if (outcome.mount_id >= 0) {
+      response.mountpoint = mounts_[outcome.mount_id]->info.mountpoint;
+    }
+    return response;
+  }
+
+  RequestOutcome Handle(const Request& request, ResponseSink& sink) override {
+    thread_local std::string decoded;
+    DecodePath(request.path, &decoded);
+    auto route = table_.Lookup(decoded);
+    if (!route) return NotFound(sink);
+    MountRuntime& m = *mounts_[route->id];
+    std::string_view path(decoded);
+    python::MountContext ctx{m.app.get(), m.environ_template.get(), m.state,
+                             &log_, &m.info.mountpoint};
+    RequestOutcome outcome;
+    {
+      Activation enter(*m.interpreter);
+      python::WsgiCall call(ctx, sink);
+      outcome = call.Run(request, path.substr(0, route->script_name_length),
+                         path.substr(route->script_name_length));
+    }
+    outcome.mount_id = route->id;
+    return outcome;
+  }
+
+  std::vector<MountInfo> Mounts() const override {
+    std::vector<MountInfo> out;
+    for (const auto& m : mounts_) out.push_back(m->info);
+    return out;
+  }
+
+ private:
+  bool HasMountpoint(const std::string& canonical) const {
+    for (const auto& m : mounts_) {
+      if (m->info.mountpoint == canonical) return true;
+    }
+    return false;
+  }
+
+  // Prepares (once) and loads into interp, which is entered. Returns the
+  // failure summary, or empty on success.
+  std::string LoadInto(Interpreter& interp, MountRuntime& m,
+                       const mounts::MountTarget& target) {
+    std::string prefix = "[mount '" + m.info.mountpoint + "'] ";
+    auto fail = [&](python::ModuleState* st) {
+      python::PyError err = python::FetchPendingError(st);
+      std::string summary = err.summary;
+      if (summary.find("interpreter") != std::string::npos ||
+          summary.find("subinterp") != std::string::npos) {
+        summary += " (this extension does not work in a sub-interpreter: "
+                   "mount it in the main interpreter)";
+      }
+      log_.Error(prefix + "cannot load '" + m.info.target + "': " + summary);
+      log_.Lines(LogLevel::kError, prefix, err.traceback);
+      return summary;
+    };
+    if (interp.module() == nullptr) {
+      PyRef module = PyRef::Steal(PyImport_ImportModule("_subhost"));
+      if (!module) return fail(nullptr);
+      python::InterpreterSetup setup{options_.python_path, options_.virtualenv,
+                                     options_.blocked_extensions,
+                                     interp.is_main()};
+      if (!python::PrepareInterpreter(setup)) return fail(nullptr);
+      interp.set_module(std::move(module));
+    }
+    m.state = python::GetState(interp.module());
+    PyRef errors = PyRef::Steal(python::NewErrors(m.state, log_, prefix));
+    if (!errors) return fail(m.state);
+    m.environ_template = PyRef::Steal(python::MakeEnvironTemplate(
+        m.state, m.info.mountpoint, errors.get(),
+        {options_.multithread, options_.multiprocess}));
+    if (!m.environ_template) return fail(m.state);
+    m.app = PyRef::Steal(python::LoadApp(target));
+    if (!m.app) return fail(m.state);
+    return {};
+  }
+
+  RequestOutcome NotFound(ResponseSink& sink) {
+    static const char kBody[] = "404 Not Found: no app is mounted here\n";
+    Headers headers = {{"Content-Type", "text/plain"},
+                       {"Content-Length", std::to_string(sizeof(kBody) - 1)}};
+    RequestOutcome outcome;
+    outcome.status = 404;
+    bool ok = sink.Start(404, "Not Found", headers) &&
+              sink.Write(std::string_view(kBody, sizeof(kBody) - 1));
+    outcome.completed = ok;
+    if (ok) outcome.body_bytes = sizeof(kBody) - 1;
+    sink.Finish(ok);
+    return outcome;
+  }
+
+  Options options_;
+  Logger log_;
+  std::thread::id owner_;
+  Interpreter& main_;
+  mounts::MountTable table_;
+  std::vector<std::unique_ptr<MountRuntime>> mounts_;
+  std::vector<std::unique_ptr<Interpreter>> subs_;
+};
+
+}  // namespace
+
+std::string PythonVersion() { return PY_VERSION; }
+
+bool OwnGilSupported() { return PY_VERSION_HEX >= 0x030D0000; }
+
+std::unique_ptr<Engine> Engine::Create(const Options& options) {
+  auto engine = std::make_unique<EngineImpl>(options);
+  Status s = engine->Init();
+  if (!s.ok()) throw std::runtime_error(s.message());
+  return engine;
+}
+
+}  // namespace subhost

@@ -1,0 +1,101 @@
+#include "engine/python/runtime.h"
+
+#include <Python.h>
+
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "engine/python/activation.h"
+#include "engine/python/interpreter.h"
+#include "engine/python/module.h"
+
+#ifndef SUBHOST_PYTHON_EXECUTABLE
+#define SUBHOST_PYTHON_EXECUTABLE "python3"
+#endif
+
+namespace subhost::python {
+
+namespace {
+
+struct RuntimeState {
+  std::mutex mu;
+  std::unique_ptr<Interpreter> main;  // guarded by mu
+  std::thread::id init_thread;
+  int users = 0;  // guarded by mu: engines alive
+};
+
+RuntimeState& State() {
+  static RuntimeState* state = new RuntimeState();  // never destroyed
+  return *state;
+}
+
+void FinalizeAtExit() {
+  RuntimeState& rt = State();
+  std::lock_guard<std::mutex> lock(rt.mu);
+  if (!rt.main || rt.users > 0) return;  // sub-interpreters alive: skip
+  if (std::this_thread::get_id() != rt.init_thread) return;
+  rt.main->MarkDead();
+  // This thread's thread-local cache is already gone: enter directly.
+  PyEval_RestoreThread(rt.main->owner_state());
+  Py_FinalizeEx();
+  rt.main.release();  // its thread state went with the runtime
+}
+
+void Start(const std::string& executable) {
+  if (PyImport_AppendInittab("_subhost", &InitSubhostModule) != 0) {
+    throw std::runtime_error("cannot register the _subhost module");
+  }
+  PyConfig config;
+  PyConfig_InitPythonConfig(&config);
+  // The C++ side owns signals; Python's handlers would only run on the main
+  // interpreter's main thread anyway.
+  config.install_signal_handlers = 0;
+  config.parse_argv = 0;
+  config.user_site_directory = 0;
+  std::string exe = executable.empty() ? SUBHOST_PYTHON_EXECUTABLE : executable;
+  PyStatus status =
+      PyConfig_SetBytesString(&config, &config.program_name, exe.c_str());
+  if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
+  PyConfig_Clear(&config);
+  if (PyStatus_Exception(status)) {
+    throw std::runtime_error(std::string("cannot start Python (") + exe +
+                             "): " +
+                             (status.err_msg ? status.err_msg : "unknown"));
+  }
+  PyThreadState* main_state = PyEval_SaveThread();
+  State().main = Interpreter::ForMain(main_state);
+  State().init_thread = std::this_thread::get_id();
+  std::atexit(FinalizeAtExit);
+}
+
+}  // namespace
+
+Interpreter& Runtime::Acquire(const std::string& python_executable) {
+  RuntimeState& rt = State();
+  std::lock_guard<std::mutex> lock(rt.mu);
+  if (!rt.main) {
+    if (Py_IsInitialized()) {
+      throw std::runtime_error(
+          "Python is already initialised in this process by someone else");
+    }
+    Start(python_executable);
+  }
+  ++rt.users;
+  return *rt.main;
+}
+
+void Runtime::Release() {
+  RuntimeState& rt = State();
+  std::lock_guard<std::mutex> lock(rt.mu);
+  --rt.users;
+}
+
+std::string Runtime::Version() {
+  std::string v = Py_GetVersion();
+  return v.substr(0, v.find(' '));
+}
+
+}  // namespace subhost::python

@@ -1,0 +1,30 @@
+// Runtime: the process-wide embedded CPython. Started once, by the first
+// Engine, on that engine's owner thread; finalized at process exit on the
+// same thread when no sub-interpreter is left (Py_FinalizeEx with one alive is
+// fatal on 3.11/3.12).
+//
+// Thread contract: Acquire/Release are serialised by an internal mutex; the
+// returned main Interpreter follows Interpreter's contract.
+#ifndef SUBHOST_ENGINE_PYTHON_RUNTIME_H_
+#define SUBHOST_ENGINE_PYTHON_RUNTIME_H_
+
+#include <string>
+
+namespace subhost::python {
+
+class Interpreter;
+
+class Runtime {
+ public:
+  // Starts the runtime if needed (python_executable sets sys.executable and
+  // the prefix search; empty: the build's interpreter). Counts one user of
+  // sub-interpreters until Release. Throws std::runtime_error on failure.
+  static Interpreter& Acquire(const std::string& python_executable);
+  static void Release();
+  // "3.11.2": the runtime's version, for logs.
+  static std::string Version();
+};
+
+}  // namespace subhost::python
+
+#endif  // SUBHOST_ENGINE_PYTHON_RUNTIME_H_

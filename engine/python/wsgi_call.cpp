@@ -1,0 +1,464 @@
+#include "engine/python/wsgi_call.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "engine/python/activation.h"
+#include "engine/python/environ.h"
+#include "engine/python/py_ref.h"
+
+namespace subhost::python {
+
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+
+// Latin-1 text of a str (its 1-byte storage is exactly latin-1), or false
+// with a TypeError naming what.
+bool Latin1Text(PyObject* o, const char* what, std::string_view* out) {
+  if (!PyUnicode_Check(o)) {
+    PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s", what,
+                 Py_TYPE(o)->tp_name);
+    return false;
+  }
+  if (PyUnicode_KIND(o) != PyUnicode_1BYTE_KIND) {
+    PyErr_Format(PyExc_ValueError, "%s must be latin-1 text: %R", what, o);
+    return false;
+  }
+  *out = std::string_view(reinterpret_cast<const char*>(PyUnicode_DATA(o)),
+                          static_cast<size_t>(PyUnicode_GET_LENGTH(o)));
+  return true;
+}
+
+bool HasControl(std::string_view s) {
+  for (char c : s) {
+    if (c == '\r' || c == '\n' || c == '\0') return true;
+  }
+  return false;
+}
+
+bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    if (c <= 32 || c >= 127 || strchr("()<>@,;:\\\"/[]?={}", c) != nullptr) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---- RequestBody ------------------------------------------------------------
+
+RequestBody::RequestBody(const Request& request) {
+  if (request.body_reader) {
+    reader_ = request.body_reader.get();
+  } else {
+    buffer_ = request.body;
+    eof_ = true;
+  }
+}
+
+int RequestBody::Fill() {
+  if (eof_) return 0;
+  if (pos_ > 0) {
+    owned_.erase(0, pos_);
+    pos_ = 0;
+  }
+  size_t old = owned_.size();
+  owned_.resize(old + kReadChunk);
+  std::ptrdiff_t n;
+  {
+    GilRelease unlocked;
+    n = reader_->Read(owned_.data() + old, kReadChunk);
+  }
+  owned_.resize(old + static_cast<size_t>(std::max<std::ptrdiff_t>(n, 0)));
+  buffer_ = owned_;
+  if (n < 0) {
+    eof_ = true;
+    PyErr_SetString(PyExc_OSError, "error reading the request body");
+    return -1;
+  }
+  if (n == 0) eof_ = true;
+  return n > 0 ? 1 : 0;
+}
+
+PyObject* RequestBody::Take(size_t n) {
+  n = std::min(n, Available());
+  PyObject* out = PyBytes_FromStringAndSize(Data(), static_cast<Py_ssize_t>(n));
+  pos_ += n;
+  return out;
+}
+
+PyObject* RequestBody::Read(Py_ssize_t n) {
+  while (n < 0 || Available() < static_cast<size_t>(n)) {
+    int r = Fill();
+    if (r < 0) return nullptr;
+    if (r == 0) break;
+  }
+  return Take(n < 0 ? Available() : static_cast<size_t>(n));
+}
+
+PyObject* RequestBody::ReadLine(Py_ssize_t limit) {
+  size_t scanned = 0;
+  for (;;) {
+    size_t avail = Available();
+    size_t cap = limit < 0 ? avail : std::min(avail, static_cast<size_t>(limit));
+    const void* nl = memchr(Data() + scanned, '\n', cap - scanned);
+    if (nl != nullptr) {
+      return Take(static_cast<const char*>(nl) - Data() + 1);
+    }
+    if (limit >= 0 && avail >= static_cast<size_t>(limit)) return Take(cap);
+    scanned = cap;
+    int r = Fill();
+    if (r < 0) return nullptr;
+    if (r == 0) return Take(Available());
+  }
+}
+
+// ---- WsgiCall ---------------------------------------------------------------
+
+WsgiCall::WsgiCall(const MountContext& mount, ResponseSink& sink)
+    : mount_(mount), sink_(sink), may_block_(sink.MayBlock()) {}
+
+PyObject* WsgiCall::StartResponse(PyObject* callable, PyObject* const* args,
+                                  Py_ssize_t nargs) {
+  if (nargs < 2 || nargs > 3) {
+    PyErr_Format(PyExc_TypeError,
+                 "start_response() takes 2 or 3 arguments (%zd given)", nargs);
+    return nullptr;
+  }
+  PyObject* exc_info = nargs == 3 ? args[2] : Py_None;
+  if (exc_info != Py_None) {
+    if (headers_sent_) {
+      // PEP 3333: too late to change the response; re-raise the app's error.
+      if (!PyTuple_Check(exc_info) || PyTuple_GET_SIZE(exc_info) != 3) {
+        PyErr_SetString(PyExc_TypeError, "exc_info must be a 3-tuple");
+        return nullptr;
+      }
+      PyObject* value = PyTuple_GET_ITEM(exc_info, 1);
+      if (value == Py_None) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "start_response called again after headers were sent");
+        return nullptr;
+      }
+      PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(value)), value);
+      return nullptr;
+    }
+  } else if (status_set_) {
+    PyErr_SetString(PyExc_RuntimeError,
+                    "start_response called twice without exc_info");
+    return nullptr;
+  }
+
+  std::string_view status;
+  if (!Latin1Text(args[0], "status", &status)) return nullptr;
+  int code = 0;
+  auto parsed = std::from_chars(status.data(), status.data() + status.size(),
+                                code);
+  if (status.size() < 4 || parsed.ptr != status.data() + 3 ||
+      status[3] != ' ' || code < 100 || code > 999 || HasControl(status)) {
+    PyErr_Format(PyExc_ValueError,
+                 "status must look like '200 OK', got %R", args[0]);
+    return nullptr;
+  }
+  PyObject* headers = args[1];
+  if (!PyList_Check(headers)) {
+    PyErr_Format(PyExc_TypeError, "headers must be a list, not %.100s",
+                 Py_TYPE(headers)->tp_name);
+    return nullptr;
+  }
+  Headers parsed_headers;
+  Py_ssize_t count = PyList_GET_SIZE(headers);
+  parsed_headers.reserve(static_cast<size_t>(count));
+  for (Py_ssize_t i = 0; i < count; ++i) {
+    PyObject* item = PyList_GET_ITEM(headers, i);
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+      PyErr_Format(PyExc_TypeError,
+                   "each header must be a (name, value) tuple, got %R", item);
+      return nullptr;
+    }
+    std::string_view name, value;
+    if (!Latin1Text(PyTuple_GET_ITEM(item, 0), "header name", &name) ||
+        !Latin1Text(PyTuple_GET_ITEM(item, 1), "header value", &value)) {
+      return nullptr;
+    }
+    if (!IsToken(name)) {
+      PyErr_Format(PyExc_ValueError, "invalid header name %R",
+                   PyTuple_GET_ITEM(item, 0));
+      return nullptr;
+    }
+    if (HasControl(value)) {
+      PyErr_Format(PyExc_ValueError,
+                   "header value for %R contains a control character",
+                   PyTuple_GET_ITEM(item, 0));
+      return nullptr;
+    }
+    parsed_headers.emplace_back(name, value);
+  }
+  status_ = code;
+  reason_.assign(status.substr(4));
+  headers_ = std::move(parsed_headers);
+  status_set_ = true;
+  return Py_NewRef(callable);
+}
+
+bool WsgiCall::SendHeaders() {
+  headers_sent_ = true;
+  outcome_.status = status_;
+  bool ok;
+  if (may_block_) {
+    GilRelease unlocked;
+    ok = sink_.Start(status_, reason_, headers_);
+  } else {
+    ok = sink_.Start(status_, reason_, headers_);
+  }
+  if (!ok) peer_gone_ = true;
+  return ok;
+}
+
+bool WsgiCall::SendChunk(const char* data, size_t size) {
+  if (peer_gone_) return false;
+  if (!headers_sent_ && !SendHeaders()) return false;
+  bool ok;
+  std::string_view chunk(data, size);
+  if (may_block_) {
+    GilRelease unlocked;
+    ok = sink_.Write(chunk);
+  } else {
+    ok = sink_.Write(chunk);
+  }
+  if (!ok) {
+    peer_gone_ = true;
+    return false;
+  }
+  outcome_.body_bytes += size;
+  return true;
+}
+
+PyObject* WsgiCall::Write(PyObject* data) {
+  if (!status_set_) {
+    PyErr_SetString(PyExc_RuntimeError, "write() before start_response()");
+    return nullptr;
+  }
+  if (!PyBytes_Check(data)) {
+    PyErr_Format(PyExc_TypeError, "write() takes bytes, not %.100s",
+                 Py_TYPE(data)->tp_name);
+    return nullptr;
+  }
+  if (PyBytes_GET_SIZE(data) > 0 &&
+      !SendChunk(PyBytes_AS_STRING(data),
+                 static_cast<size_t>(PyBytes_GET_SIZE(data)))) {
+    PyErr_SetString(PyExc_OSError, "client disconnected");
+    return nullptr;
+  }
+  Py_RETURN_NONE;
+}
+
+// Sends a wsgi.file_wrapper over a regular file with SendFile; *handled is
+// false when the file has no usable descriptor (then it is iterated).
+bool WsgiCall::SendFileWrapper(PyObject* filelike, Py_ssize_t, bool* handled) {
+  *handled = false;
+  PyRef fileno_fn =
+      PyRef::Steal(PyObject_GetAttr(filelike, mount_.state->str_fileno));
+  if (!fileno_fn) {
+    PyErr_Clear();
+    return true;
+  }
+  PyRef fd_obj = PyRef::Steal(PyObject_CallNoArgs(fileno_fn.get()));
+  if (!fd_obj) {
+    PyErr_Clear();
+    return true;
+  }
+  int fd = PyLong_AsLong(fd_obj.get());
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    PyErr_Clear();
+    return true;
+  }
+  // Buffered Python files may have read ahead: flush their view first by
+  // asking for the logical position.
+  PyRef tell = PyRef::Steal(PyObject_CallMethod(filelike, "tell", nullptr));
+  off_t offset;
+  if (tell) {
+    offset = static_cast<off_t>(PyLong_AsLongLong(tell.get()));
+  } else {
+    PyErr_Clear();
+    offset = lseek(fd, 0, SEEK_CUR);
+  }
+  if (offset < 0) offset = 0;
+  *handled = true;
+  if (!headers_sent_ && !SendHeaders()) return false;
+  std::uint64_t count =
+      st.st_size > offset ? static_cast<std::uint64_t>(st.st_size - offset) : 0;
+  if (count == 0) return true;
+  bool ok;
+  if (may_block_) {
+    GilRelease unlocked;
+    ok = sink_.SendFile(fd, static_cast<std::uint64_t>(offset), count);
+  } else {
+    ok = sink_.SendFile(fd, static_cast<std::uint64_t>(offset), count);
+  }
+  if (!ok) {
+    peer_gone_ = true;
+    return false;
+  }
+  outcome_.body_bytes += count;
+  return true;
+}
+
+void WsgiCall::LogAppError(std::string_view what) {
+  PyError err = FetchPendingError(mount_.state);
+  outcome_.app_error = true;
+  std::string prefix = "[mount '" + *mount_.mountpoint + "'] ";
+  mount_.logger->Error(prefix + std::string(what) + ": " + err.summary);
+  mount_.logger->Lines(LogLevel::kError, prefix, err.traceback);
+}
+
+void WsgiCall::FailResponse() {
+  if (!headers_sent_) {
+    static const char kBody[] = "500 Internal Server Error\n";
+    status_ = 500;
+    reason_ = "Internal Server Error";
+    headers_ = {{"Content-Type", "text/plain"},
+                {"Content-Length", std::to_string(sizeof(kBody) - 1)}};
+    status_set_ = true;
+    SendChunk(kBody, sizeof(kBody) - 1);
+  } else {
+    outcome_.completed = false;
+  }
+}
+
+RequestOutcome WsgiCall::Run(const Request& request,
+                             std::string_view script_name,
+                             std::string_view path_info) {
+  ModuleState* st = mount_.state;
+  RequestBody body(request);
+  // A fresh context per request: a ContextVar set by one request must not be
+  // seen by the next one on this thread.
+  PyRef context = PyRef::Steal(PyContext_New());
+  if (!context || PyContext_Enter(context.get()) < 0) {
+    LogAppError("cannot create a request context");
+    FailResponse();
+    sink_.Finish(false);
+    return outcome_;
+  }
+  PyRef input = PyRef::Steal(NewInput(st, &body));
+  PyRef start_response = PyRef::Steal(NewStartResponse(st, this));
+  PyRef environ;
+  if (input && start_response) {
+    environ = PyRef::Steal(BuildEnviron(st, mount_.environ_template, request,
+                                        script_name, path_info, input.get()));
+  }
+  if (!environ) {
+    LogAppError("cannot build the environ");
+    FailResponse();
+  } else {
+    PyObject* args[] = {environ.get(), start_response.get()};
+    PyRef result = PyRef::Steal(PyObject_Vectorcall(mount_.app, args, 2, nullptr));
+    if (!result) {
+      LogAppError("app raised");
+      FailResponse();
+    } else {
+      bool failed = false;
+      PyObject* filelike;
+      Py_ssize_t blksize;
+      bool handled = false;
+      if (AsFileWrapper(st, result.get(), &filelike, &blksize)) {
+        if (!status_set_) {
+          PyErr_SetString(PyExc_RuntimeError,
+                          "app returned without calling start_response");
+          failed = true;
+        } else {
+          SendFileWrapper(filelike, blksize, &handled);
+        }
+      }
+      if (!handled && !failed) {
+        // Lists and tuples, the common case, are walked without an iterator.
+        bool sequence = PyList_CheckExact(result.get()) ||
+                        PyTuple_CheckExact(result.get());
+        PyRef iter;
+        if (!sequence) {
+          iter = PyRef::Steal(PyObject_GetIter(result.get()));
+          failed = !iter;
+        }
+        for (Py_ssize_t i = 0; !failed && !peer_gone_; ++i) {
+          PyRef item;
+          if (sequence) {
+            if (i >= PySequence_Fast_GET_SIZE(result.get())) break;
+            item = PyRef::Borrow(PySequence_Fast_GET_ITEM(result.get(), i));
+          } else {
+            item = PyRef::Steal(PyIter_Next(iter.get()));
+            if (!item) {
+              failed = PyErr_Occurred() != nullptr;
+              break;
+            }
+          }
+          if (!PyBytes_Check(item.get())) {
+            PyErr_Format(PyExc_TypeError,
+                         "the app yielded %.100s; body items must be bytes",
+                         Py_TYPE(item.get())->tp_name);
+            failed = true;
+            break;
+          }
+          Py_ssize_t size = PyBytes_GET_SIZE(item.get());
+          if (size == 0) continue;  // headers wait for the first real chunk
+          if (!status_set_) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "the app yielded a body before start_response");
+            failed = true;
+            break;
+          }
+          SendChunk(PyBytes_AS_STRING(item.get()), static_cast<size_t>(size));
+        }
+      }
+      if (!failed && !headers_sent_ && !peer_gone_) {
+        if (status_set_) {
+          SendHeaders();
+        } else {
+          PyErr_SetString(PyExc_RuntimeError,
+                          "app returned without calling start_response");
+          failed = true;
+        }
+      }
+      if (failed) {
+        LogAppError("app failed");
+        FailResponse();
+      }
+      // close() exactly once, whatever happened above.
+      if (!PyList_CheckExact(result.get()) && !PyTuple_CheckExact(result.get()) &&
+          !PyBytes_CheckExact(result.get())) {
+        PyRef close = PyRef::Steal(PyObject_GetAttr(result.get(), st->str_close));
+        if (!close) {
+          if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            PyErr_Clear();
+          } else {
+            LogAppError("looking up close() failed");
+          }
+        } else if (!PyRef::Steal(PyObject_CallNoArgs(close.get()))) {
+          LogAppError("close() raised");
+          FailResponse();
+        }
+      }
+    }
+  }
+  if (peer_gone_) outcome_.completed = false;
+  DetachInput(input.get());
+  DetachStartResponse(start_response.get());
+  environ.reset();
+  input.reset();
+  start_response.reset();
+  PyContext_Exit(context.get());
+  if (!headers_sent_ && outcome_.status == 0) outcome_.status = status_;
+  bool ok = outcome_.completed && !outcome_.app_error;
+  sink_.Finish(ok || (headers_sent_ && outcome_.completed));
+  return outcome_;
+}
+
+}  // namespace subhost::python

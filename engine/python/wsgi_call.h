@@ -1,0 +1,90 @@
+// The WSGI bridge's per-request half: the request body behind wsgi.input and
+// WsgiCall, which runs one app call (environ, start_response, iteration,
+// close) and hands the response to a ResponseSink.
+//
+// Thread contract: both live on the stack of the thread running the request;
+// every method needs the GIL of the mount's interpreter (held on entry).
+#ifndef SUBHOST_ENGINE_PYTHON_WSGI_CALL_H_
+#define SUBHOST_ENGINE_PYTHON_WSGI_CALL_H_
+
+#include <Python.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engine/log.h"
+#include "engine/python/module.h"
+#include "subhost/request.h"
+
+namespace subhost::python {
+
+// wsgi.input's source: the in-memory body or a BodyReader, never read past
+// its end. Reads from a BodyReader release the GIL.
+class RequestBody {
+ public:
+  explicit RequestBody(const Request& request);
+  // New bytes, or null with an exception set. n < 0 reads to the end.
+  PyObject* Read(Py_ssize_t n);
+  // One line including its '\n', at most limit bytes (limit < 0: no limit).
+  PyObject* ReadLine(Py_ssize_t limit);
+
+ private:
+  size_t Available() const { return buffer_.size() - pos_; }
+  const char* Data() const { return buffer_.data() + pos_; }
+  // Appends more from the reader; false at the end, -1 with an exception.
+  int Fill();
+  PyObject* Take(size_t n);
+
+  BodyReader* reader_ = nullptr;
+  bool eof_ = false;
+  std::string_view buffer_;  // in-memory body, or a view of owned_
+  std::string owned_;        // read-ahead from the reader
+  size_t pos_ = 0;
+};
+
+// What a mount gives a call: its app and its interpreter's module state.
+struct MountContext {
+  PyObject* app;               // borrowed: the WSGI callable
+  PyObject* environ_template;  // borrowed: the per-mount constant keys
+  ModuleState* state;
+  const Logger* logger;
+  const std::string* mountpoint;
+};
+
+class WsgiCall {
+ public:
+  WsgiCall(const MountContext& mount, ResponseSink& sink);
+  // Runs the app for request with the route's SCRIPT_NAME/PATH_INFO split.
+  RequestOutcome Run(const Request& request, std::string_view script_name,
+                     std::string_view path_info);
+
+  // start_response(status, headers, exc_info=None); returns write (new ref)
+  // or null with an exception set.
+  PyObject* StartResponse(PyObject* callable, PyObject* const* args,
+                          Py_ssize_t nargs);
+  // write(data): None (new ref) or null with an exception set.
+  PyObject* Write(PyObject* data);
+
+ private:
+  bool SendHeaders();
+  bool SendChunk(const char* data, size_t size);
+  bool SendFileWrapper(PyObject* filelike, Py_ssize_t blksize, bool* handled);
+  void LogAppError(std::string_view what);
+  void FailResponse();
+
+  MountContext mount_;
+  ResponseSink& sink_;
+  bool may_block_;
+  bool status_set_ = false;
+  bool headers_sent_ = false;
+  bool peer_gone_ = false;
+  int status_ = 0;
+  std::string reason_;
+  Headers headers_;
+  RequestOutcome outcome_;
+};
+
+}  // namespace subhost::python
+
+#endif  // SUBHOST_ENGINE_PYTHON_WSGI_CALL_H_

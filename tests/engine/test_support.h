@@ -1,0 +1,103 @@
+// Shared fixtures for engine tests: log capture, app paths, request helpers.
+#ifndef SUBHOST_TESTS_ENGINE_TEST_SUPPORT_H_
+#define SUBHOST_TESTS_ENGINE_TEST_SUPPORT_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "subhost/engine.h"
+
+namespace subhost::testing {
+
+// Collects log lines; thread-safe.
+class LogCapture {
+ public:
+  LogSink Sink() {
+    return [this](LogLevel, std::string_view line) {
+      std::lock_guard<std::mutex> lock(mu_);
+      lines_.emplace_back(line);
+    };
+  }
+  bool Contains(std::string_view needle) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& l : lines_) {
+      if (l.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+  std::string All() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string out;
+    for (const auto& l : lines_) out.append(l).append("\n");
+    return out;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+inline std::string App(const std::string& name) {
+  return std::string(SUBHOST_TEST_APPS) + "/" + name;
+}
+inline std::string Sample(const std::string& name) {
+  return std::string(SUBHOST_SAMPLES) + "/" + name;
+}
+
+inline std::unique_ptr<Engine> MakeEngine(LogCapture& log,
+                                          Options options = {}) {
+  options.log = log.Sink();
+  return Engine::Create(options);
+}
+
+inline Request Get(std::string path, std::string query = "") {
+  Request r;
+  r.path = std::move(path);
+  r.query = std::move(query);
+  r.headers = {{"Host", "example.test:8080"}};
+  return r;
+}
+
+inline Request Post(std::string path, std::string body,
+                    std::string query = "") {
+  Request r = Get(std::move(path), std::move(query));
+  r.method = "POST";
+  r.body = std::move(body);
+  return r;
+}
+
+// The raw text of "key": value in a flat JSON object (strings keep quotes).
+inline std::string JsonField(const std::string& json, const std::string& key) {
+  std::string needle = "\"" + key + "\": ";
+  size_t at = json.find(needle);
+  if (at == std::string::npos) return "<missing " + key + ">";
+  at += needle.size();
+  size_t end = at;
+  if (json[at] == '"') {
+    end = at + 1;
+    while (end < json.size() && json[end] != '"') {
+      if (json[end] == '\\') ++end;
+      ++end;
+    }
+    ++end;
+  } else {
+    int depth = 0;
+    while (end < json.size()) {
+      char c = json[end];
+      if (c == '[' || c == '{') ++depth;
+      if (c == ']' || c == '}') {
+        if (depth == 0) break;
+        --depth;
+      }
+      if (c == ',' && depth == 0) break;
+      ++end;
+    }
+  }
+  return json.substr(at, end - at);
+}
+
+}  // namespace subhost::testing
+
+#endif  // SUBHOST_TESTS_ENGINE_TEST_SUPPORT_H_
