@@ -36,33 +36,35 @@ int HexValue(char c) {
   return -1;
 }
 
-// Percent-decodes path into out; a '%' not followed by two hex digits stays.
-void DecodePath(std::string_view path, std::string* out) {
-  out->clear();
-  out->reserve(path.size());
-  for (size_t i = 0; i < path.size(); ++i) {
+// The percent-decoded path: path itself when it has no escapes, else a
+// decoding in *scratch. A '%' not followed by two hex digits stays as is.
+std::string_view DecodePath(std::string_view path, std::string* scratch) {
+  size_t first = path.find('%');
+  if (first == std::string_view::npos) return path;
+  scratch->assign(path.substr(0, first));
+  for (size_t i = first; i < path.size(); ++i) {
     char c = path[i];
     if (c == '%' && i + 2 < path.size()) {
       int hi = HexValue(path[i + 1]), lo = HexValue(path[i + 2]);
       if (hi >= 0 && lo >= 0) {
-        out->push_back(static_cast<char>(hi * 16 + lo));
+        scratch->push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
         continue;
       }
     }
-    out->push_back(c);
+    scratch->push_back(c);
   }
+  return *scratch;
 }
 
 // Collects a response in memory; never blocks, so the GIL stays held.
 class BufferSink : public ResponseSink {
  public:
   explicit BufferSink(Response* r) : r_(r) {}
-  bool Start(int status, std::string_view reason,
-             const Headers& headers) override {
+  bool Start(int status, std::string_view reason, Headers headers) override {
     r_->status = status;
     r_->reason.assign(reason);
-    r_->headers = headers;
+    r_->headers = std::move(headers);
     return true;
   }
   bool Write(std::string_view chunk) override {
@@ -80,7 +82,7 @@ struct MountRuntime {
   Interpreter* interpreter = nullptr;
   python::ModuleState* state = nullptr;
   PyRef app;
-  PyRef environ_template;
+  python::EnvironBuilder environ;
 };
 
 class EngineImpl final : public Engine {
@@ -102,7 +104,7 @@ class EngineImpl final : public Engine {
     for (auto& m : mounts_) {
       Activation enter(*m->interpreter);
       m->app.reset();
-      m->environ_template.reset();
+      m->environ.Clear();
     }
     for (auto& in : subs_) in->End(main_);
     python::Runtime::Release();
@@ -157,6 +159,10 @@ class EngineImpl final : public Engine {
     {
       Activation enter(*interp);
       failure = LoadInto(*interp, *m, parsed);
+      if (!failure.empty()) {
+        m->app.reset();
+        m->environ.Clear();
+      }
     }
     if (!failure.empty()) {
       if (sub) sub->End(main_);
@@ -192,20 +198,18 @@ class EngineImpl final : public Engine {
   }
 
   RequestOutcome Handle(const Request& request, ResponseSink& sink) override {
-    thread_local std::string decoded;
-    DecodePath(request.path, &decoded);
-    auto route = table_.Lookup(decoded);
+    std::string scratch;
+    std::string_view path = DecodePath(request.path, &scratch);
+    auto route = table_.Lookup(path);
     if (!route) return NotFound(sink);
     MountRuntime& m = *mounts_[route->id];
-    std::string_view path(decoded);
-    python::MountContext ctx{m.app.get(), m.environ_template.get(), m.state,
-                             &log_, &m.info.mountpoint};
+    python::MountContext ctx{m.app.get(), &m.environ, m.state, &log_,
+                             &m.info.mountpoint};
     RequestOutcome outcome;
     {
       Activation enter(*m.interpreter);
       python::WsgiCall call(ctx, sink);
-      outcome = call.Run(request, path.substr(0, route->script_name_length),
-                         path.substr(route->script_name_length));
+      outcome = call.Run(request, path.substr(route->script_name_length));
     }
     outcome.mount_id = route->id;
     return outcome;
@@ -254,10 +258,10 @@ class EngineImpl final : public Engine {
     m.state = python::GetState(interp.module());
     PyRef errors = PyRef::Steal(python::NewErrors(m.state, log_, prefix));
     if (!errors) return fail(m.state);
-    m.environ_template = PyRef::Steal(python::MakeEnvironTemplate(
-        m.state, m.info.mountpoint, errors.get(),
-        {options_.multithread, options_.multiprocess}));
-    if (!m.environ_template) return fail(m.state);
+    if (!m.environ.Init(m.state, m.info.mountpoint, errors.get(),
+                        {options_.multithread, options_.multiprocess})) {
+      return fail(m.state);
+    }
     m.app = PyRef::Steal(python::LoadApp(target));
     if (!m.app) return fail(m.state);
     return {};
@@ -269,7 +273,7 @@ class EngineImpl final : public Engine {
                        {"Content-Length", std::to_string(sizeof(kBody) - 1)}};
     RequestOutcome outcome;
     outcome.status = 404;
-    bool ok = sink.Start(404, "Not Found", headers) &&
+    bool ok = sink.Start(404, "Not Found", std::move(headers)) &&
               sink.Write(std::string_view(kBody, sizeof(kBody) - 1));
     outcome.completed = ok;
     if (ok) outcome.body_bytes = sizeof(kBody) - 1;

@@ -524,8 +524,8 @@ PyObject* NewInput(ModuleState* st, RequestBody* body) {
   return reinterpret_cast<PyObject*>(o);
 }
 
-void DetachInput(PyObject* input) {
-  reinterpret_cast<InputObject*>(input)->body = nullptr;
+void AttachInput(PyObject* input, RequestBody* body) {
+  reinterpret_cast<InputObject*>(input)->body = body;
 }
 
 PyObject* NewErrors(ModuleState* st, const Logger& logger, std::string prefix) {
@@ -545,8 +545,8 @@ PyObject* NewStartResponse(ModuleState* st, WsgiCall* call) {
   return reinterpret_cast<PyObject*>(o);
 }
 
-void DetachStartResponse(PyObject* start_response) {
-  reinterpret_cast<StartResponseObject*>(start_response)->call = nullptr;
+void AttachStartResponse(PyObject* start_response, WsgiCall* call) {
+  reinterpret_cast<StartResponseObject*>(start_response)->call = call;
 }
 
 bool AsFileWrapper(ModuleState* st, PyObject* o, PyObject** filelike,

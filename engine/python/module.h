@@ -93,17 +93,17 @@ inline PyTypeObject* TypeOf(PyObject* type) {
 }
 
 // A new wsgi.input reading from body (which must outlive the object or be
-// detached first with DetachInput).
+// detached first by attaching null).
 PyObject* NewInput(ModuleState* st, RequestBody* body);
-void DetachInput(PyObject* input);
+void AttachInput(PyObject* input, RequestBody* body);
 
 // A new wsgi.errors stream writing lines, prefixed, to logger.
 PyObject* NewErrors(ModuleState* st, const Logger& logger, std::string prefix);
 
 // A new start_response callable bound to call; calling it with one argument
-// is write(). Detach before call is destroyed.
+// is write(). Attach null before call is destroyed.
 PyObject* NewStartResponse(ModuleState* st, WsgiCall* call);
-void DetachStartResponse(PyObject* start_response);
+void AttachStartResponse(PyObject* start_response, WsgiCall* call);
 
 // If o is a wsgi.file_wrapper made by this module, its file object
 // (borrowed) and block size.

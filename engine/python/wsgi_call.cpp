@@ -42,12 +42,22 @@ bool HasControl(std::string_view s) {
   return false;
 }
 
+// RFC 9110 tchar, as a table: header names are checked on every response.
+struct TokenTable {
+  bool ok[256] = {};
+  constexpr TokenTable() {
+    for (int c = 33; c < 127; ++c) ok[c] = true;
+    for (char c : std::string_view("()<>@,;:\\\"/[]?={}")) {
+      ok[static_cast<unsigned char>(c)] = false;
+    }
+  }
+};
+constexpr TokenTable kToken;
+
 bool IsToken(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s) {
-    if (c <= 32 || c >= 127 || strchr("()<>@,;:\\\"/[]?={}", c) != nullptr) {
-      return false;
-    }
+    if (!kToken.ok[c]) return false;
   }
   return true;
 }
@@ -110,7 +120,8 @@ PyObject* RequestBody::ReadLine(Py_ssize_t limit) {
   for (;;) {
     size_t avail = Available();
     size_t cap = limit < 0 ? avail : std::min(avail, static_cast<size_t>(limit));
-    const void* nl = memchr(Data() + scanned, '\n', cap - scanned);
+    const void* nl =
+        cap > scanned ? memchr(Data() + scanned, '\n', cap - scanned) : nullptr;
     if (nl != nullptr) {
       return Take(static_cast<const char*>(nl) - Data() + 1);
     }
@@ -215,9 +226,9 @@ bool WsgiCall::SendHeaders() {
   bool ok;
   if (may_block_) {
     GilRelease unlocked;
-    ok = sink_.Start(status_, reason_, headers_);
+    ok = sink_.Start(status_, reason_, std::move(headers_));
   } else {
-    ok = sink_.Start(status_, reason_, headers_);
+    ok = sink_.Start(status_, reason_, std::move(headers_));
   }
   if (!ok) peer_gone_ = true;
   return ok;
@@ -336,7 +347,6 @@ void WsgiCall::FailResponse() {
 }
 
 RequestOutcome WsgiCall::Run(const Request& request,
-                             std::string_view script_name,
                              std::string_view path_info) {
   ModuleState* st = mount_.state;
   RequestBody body(request);
@@ -349,12 +359,13 @@ RequestOutcome WsgiCall::Run(const Request& request,
     sink_.Finish(false);
     return outcome_;
   }
-  PyRef input = PyRef::Steal(NewInput(st, &body));
-  PyRef start_response = PyRef::Steal(NewStartResponse(st, this));
+  PyRef input = PyRef::Steal(mount_.environ->TakeInput(&body));
+  PyRef start_response =
+      PyRef::Steal(mount_.environ->TakeStartResponse(this));
   PyRef environ;
   if (input && start_response) {
-    environ = PyRef::Steal(BuildEnviron(st, mount_.environ_template, request,
-                                        script_name, path_info, input.get()));
+    environ = PyRef::Steal(
+        mount_.environ->Build(request, path_info, input.get()));
   }
   if (!environ) {
     LogAppError("cannot build the environ");
@@ -449,11 +460,8 @@ RequestOutcome WsgiCall::Run(const Request& request,
     }
   }
   if (peer_gone_) outcome_.completed = false;
-  DetachInput(input.get());
-  DetachStartResponse(start_response.get());
   environ.reset();
-  input.reset();
-  start_response.reset();
+  mount_.environ->Return(std::move(input), std::move(start_response));
   PyContext_Exit(context.get());
   if (!headers_sent_ && outcome_.status == 0) outcome_.status = status_;
   bool ok = outcome_.completed && !outcome_.app_error;

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "engine/log.h"
+#include "engine/python/environ.h"
 #include "engine/python/module.h"
 #include "subhost/request.h"
 
@@ -46,7 +47,7 @@ class RequestBody {
 // What a mount gives a call: its app and its interpreter's module state.
 struct MountContext {
   PyObject* app;               // borrowed: the WSGI callable
-  PyObject* environ_template;  // borrowed: the per-mount constant keys
+  EnvironBuilder* environ;     // the mount's
   ModuleState* state;
   const Logger* logger;
   const std::string* mountpoint;
@@ -55,9 +56,9 @@ struct MountContext {
 class WsgiCall {
  public:
   WsgiCall(const MountContext& mount, ResponseSink& sink);
-  // Runs the app for request with the route's SCRIPT_NAME/PATH_INFO split.
-  RequestOutcome Run(const Request& request, std::string_view script_name,
-                     std::string_view path_info);
+  // Runs the app for request; path_info is the decoded path after the
+  // mountpoint (SCRIPT_NAME is the mount's, in its environ template).
+  RequestOutcome Run(const Request& request, std::string_view path_info);
 
   // start_response(status, headers, exc_info=None); returns write (new ref)
   // or null with an exception set.

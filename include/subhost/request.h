@@ -73,8 +73,8 @@ struct Response {
 class ResponseSink {
  public:
   virtual ~ResponseSink() = default;
-  virtual bool Start(int status, std::string_view reason,
-                     const Headers& headers) = 0;
+  // headers is the sink's to keep (moved in, not copied).
+  virtual bool Start(int status, std::string_view reason, Headers headers) = 0;
   virtual bool Write(std::string_view chunk) = 0;
   // Sends count bytes of fd from offset (wsgi.file_wrapper over a real file).
   // The default reads the file and calls Write.

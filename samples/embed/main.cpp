@@ -30,11 +30,9 @@ int main(int argc, char** argv) {
       {"/django", "django_site.wsgi:application"},
   };
   for (const auto& [mountpoint, target] : mounts) {
+    // A mount that fails to load is reported; the others still serve.
     subhost::Status s = engine->Mount(mountpoint, target);
-    if (!s.ok()) {
-      std::cerr << s.message() << "\n";
-      return 1;
-    }
+    if (!s.ok()) std::printf("not mounted: %s\n", s.message().c_str());
   }
   for (const subhost::MountInfo& m : engine->Mounts()) {
     std::printf("mounted '%s' -> %s on interpreter %ld (%.0f ms)\n",
@@ -61,7 +59,7 @@ int main(int argc, char** argv) {
                   std::string(r.Header("Content-Type")).c_str());
       std::string body = r.body.substr(0, 300);
       std::printf("  %s\n", body.c_str());
-      if (r.status >= 500) ++failures;
+      if (r.status >= 500 || (r.mount_id < 0 && r.status != 404)) ++failures;
     });
   }
   for (auto& t : threads) t.join();

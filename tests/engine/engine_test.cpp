@@ -151,8 +151,7 @@ TEST(Engine, OwnGilIsRefusedBeforePython313) {
 
 class RecordingSink : public ResponseSink {
  public:
-  bool Start(int status, std::string_view reason,
-             const Headers& headers) override {
+  bool Start(int status, std::string_view reason, Headers headers) override {
     events.push_back("start " + std::to_string(status) + " " +
                      std::string(reason) + " " +
                      std::to_string(headers.size()));

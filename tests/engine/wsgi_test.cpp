@@ -142,7 +142,7 @@ TEST_F(Wsgi, ExcInfoAfterHeadersReraisesAndCutsTheResponse) {
   testing::LogCapture& log = log_;
   class Sink : public ResponseSink {
    public:
-    bool Start(int s, std::string_view, const Headers&) override {
+    bool Start(int s, std::string_view, Headers) override {
       status = s;
       return true;
     }
@@ -222,7 +222,7 @@ TEST_F(Wsgi, Latin1HeaderValuesPassThrough) {
 TEST_F(Wsgi, FileWrapperUsesSendFileFromTheFilePosition) {
   class Sink : public ResponseSink {
    public:
-    bool Start(int, std::string_view, const Headers&) override { return true; }
+    bool Start(int, std::string_view, Headers) override { return true; }
     bool Write(std::string_view c) override {
       body.append(c);
       return true;
