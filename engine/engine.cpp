@@ -115,6 +115,12 @@ class EngineImpl final : public Engine {
       return Status::Error("cannot chdir to '" + options_.chdir + "'");
     }
     for (const auto& [k, v] : options_.env) ::setenv(k.c_str(), v.c_str(), 1);
+    for (char** e = environ; *e != nullptr; ++e) {
+      std::string_view kv(*e);
+      size_t eq = kv.find('=');
+      if (eq == std::string_view::npos) continue;
+      initial_environ_.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    }
     if (options_.own_gil && !OwnGilSupported()) {
       return Status::Error("own_gil needs CPython 3.13 or newer (this is " +
                            PythonVersion() + ")");
@@ -251,7 +257,7 @@ class EngineImpl final : public Engine {
       if (!module) return fail(nullptr);
       python::InterpreterSetup setup{options_.python_path, options_.virtualenv,
                                      options_.blocked_extensions,
-                                     interp.is_main()};
+                                     interp.is_main(), &initial_environ_};
       if (!python::PrepareInterpreter(setup)) return fail(nullptr);
       interp.set_module(std::move(module));
     }
@@ -288,6 +294,8 @@ class EngineImpl final : public Engine {
   mounts::MountTable table_;
   std::vector<std::unique_ptr<MountRuntime>> mounts_;
   std::vector<std::unique_ptr<Interpreter>> subs_;
+  // The C environment at Create, with Options::env applied.
+  std::vector<std::pair<std::string, std::string>> initial_environ_;
 };
 
 }  // namespace

@@ -10,7 +10,16 @@ namespace {
 constexpr const char kBootstrap[] = R"PY(
 import sys, os
 
-def prepare(python_path, virtualenv, blocked):
+def prepare(python_path, virtualenv, blocked, environ):
+    if environ is not None:
+        # os.environ starts as the process environment from before any app
+        # ran, not as whatever earlier mounts put there: two Django sites
+        # each setdefault() their own DJANGO_SETTINGS_MODULE. Only this
+        # interpreter's view changes (no putenv).
+        data = os.environ._data
+        data.clear()
+        for k, v in environ:
+            data[os.environ.encodekey(k)] = os.environ.encodevalue(v)
     for p in reversed(python_path):
         p = os.path.abspath(p)
         if p not in sys.path:
@@ -119,9 +128,23 @@ bool PrepareInterpreter(const InterpreterSetup& setup) {
       StringList(setup.is_main ? std::vector<std::string>{}
                                : setup.blocked_extensions));
   PyRef venv = PyRef::Steal(PyUnicode_DecodeFSDefault(setup.virtualenv.c_str()));
-  if (!prepare || !path || !blocked || !venv) return false;
-  PyObject* args[] = {path.get(), venv.get(), blocked.get()};
-  return static_cast<bool>(PyRef::Steal(PyObject_Vectorcall(prepare, args, 3, nullptr)));
+  PyRef environ;
+  if (setup.is_main || setup.environ == nullptr) {
+    environ = PyRef::Borrow(Py_None);
+  } else {
+    environ = PyRef::Steal(PyList_New(0));
+    for (const auto& [k, v] : *setup.environ) {
+      if (!environ) break;
+      PyRef pair = PyRef::Steal(Py_BuildValue(
+          "(NN)", PyUnicode_DecodeFSDefaultAndSize(k.data(), static_cast<Py_ssize_t>(k.size())),
+          PyUnicode_DecodeFSDefaultAndSize(v.data(), static_cast<Py_ssize_t>(v.size()))));
+      if (!pair || PyList_Append(environ.get(), pair.get()) < 0) return false;
+    }
+  }
+  if (!prepare || !path || !blocked || !venv || !environ) return false;
+  PyObject* args[] = {path.get(), venv.get(), blocked.get(), environ.get()};
+  return static_cast<bool>(
+      PyRef::Steal(PyObject_Vectorcall(prepare, args, 4, nullptr)));
 }
 
 PyObject* LoadApp(const mounts::MountTarget& target) {

@@ -8,6 +8,7 @@
 #include <Python.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mounts/mount_spec.h"
@@ -19,6 +20,9 @@ struct InterpreterSetup {
   std::string virtualenv;
   std::vector<std::string> blocked_extensions;  // ignored in the main one
   bool is_main = false;
+  // The process environment from before any app loaded, given to each
+  // sub-interpreter's os.environ; null keeps the current one.
+  const std::vector<std::pair<std::string, std::string>>* environ = nullptr;
 };
 
 // Runs once per interpreter. False with a Python exception set on failure.

@@ -77,6 +77,21 @@ TEST(Isolation, EnvironmentAndWorkingDirectoryAreSharedByTheProcess) {
   engine->Handle(Get("/a/chdir", cwd.substr(1, cwd.size() - 2)));
 }
 
+// Two Django sites each setdefault() DJANGO_SETTINGS_MODULE at import: the
+// second must not inherit the first one's through the shared C environment.
+TEST(Isolation, EachMountStartsFromTheEnvironmentBeforeAnyAppLoaded) {
+  LogCapture log;
+  auto engine = MakeEngine(log);
+  ASSERT_TRUE(engine->Mount("/a", App("settings_env.py")).ok()) << log.All();
+  ASSERT_TRUE(engine->Mount("/b", App("settings_env.py")).ok()) << log.All();
+  for (const char* mp : {"/a/", "/b/"}) {
+    std::string body = engine->Handle(Get(mp)).body;
+    size_t space = body.find(' ');
+    ASSERT_NE(space, std::string::npos) << body;
+    EXPECT_EQ(body.substr(0, space), body.substr(space + 1)) << mp;
+  }
+}
+
 TEST(Isolation, SingleInterpreterRunsEveryMountInTheMainInterpreter) {
   LogCapture log;
   Options options;
