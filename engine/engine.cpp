@@ -143,6 +143,15 @@ class EngineImpl final : public Engine {
                              &error)) {
       return Status::Error("mount '" + canonical + "': " + error);
     }
+    // "app.wsgi" reads as a module name too; as in uWSGI, an existing file
+    // of that name wins.
+    if (parsed.kind == mounts::MountTarget::Kind::kModule &&
+        (target.ends_with(".wsgi") || target.ends_with(".py")) &&
+        ::access(target.c_str(), R_OK) == 0) {
+      parsed.kind = mounts::MountTarget::Kind::kFile;
+      parsed.file = target;
+      parsed.callable = options_.default_callable;
+    }
     if (HasMountpoint(canonical)) {
       return Status::Error("mount '" + canonical + "' is already mounted");
     }

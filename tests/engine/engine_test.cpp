@@ -133,6 +133,15 @@ TEST(Engine, ModuleTargetsAndFactories) {
   EXPECT_EQ(r.body, "made by factory");
 }
 
+TEST(Engine, AnExistingDotWsgiFileIsAFileNotAModule) {
+  LogCapture log;
+  Options options;
+  options.chdir = SUBHOST_TEST_APPS;
+  auto engine = MakeEngine(log, options);
+  ASSERT_TRUE(engine->Mount("/w", "plain.wsgi").ok()) << log.All();
+  EXPECT_EQ(engine->Handle(Get("/w/")).body, "from a .wsgi file");
+}
+
 TEST(Engine, MountOffTheOwnerThreadIsRefused) {
   LogCapture log;
   auto engine = MakeEngine(log);

@@ -1,0 +1,178 @@
+#include "engine/net/uwsgi_parser.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+namespace subhost::net {
+
+namespace {
+
+std::size_t ReadU16(const unsigned char* p) {
+  return static_cast<std::size_t>(p[0]) |
+         (static_cast<std::size_t>(p[1]) << 8);
+}
+
+// True when the 4 header bytes read as the start of an HTTP request line
+// ("GET ", "POST", "HEAD", "PUT ", "DELE", "OPTI", "PATC", "M-SE", "PRI "):
+// upper-case letters, '-' and spaces. A uwsgi header starts with modifier1,
+// 0 for WSGI, never with a letter.
+bool LooksLikeHttp(const unsigned char* h) {
+  if (h[0] < 'A' || h[0] > 'Z') return false;
+  for (int i = 1; i < 4; ++i) {
+    const unsigned char c = h[i];
+    if (!(c >= 'A' && c <= 'Z') && c != '-' && c != ' ') return false;
+  }
+  return true;
+}
+
+std::string Printable(const unsigned char* p, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char c = p[i];
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+UwsgiRequestParser::UwsgiRequestParser(const UwsgiLimits& limits)
+    : limits_(limits) {}
+
+UwsgiRequestParser::Result UwsgiRequestParser::Fail(Result result,
+                                                    std::string error) {
+  state_ = result;
+  error_ = std::move(error);
+  return result;
+}
+
+UwsgiRequestParser::Result UwsgiRequestParser::ParseHeader() {
+  modifier1_ = header_[0];
+  datasize_ = ReadU16(header_ + 1);
+  modifier2_ = header_[3];
+  if (LooksLikeHttp(header_)) {
+    return Fail(Result::kLooksLikeHttp,
+                "HTTP request (\"" + Printable(header_, 4) +
+                    "...\") on a uwsgi socket (uWSGI would read a uwsgi "
+                    "packet of " +
+                    std::to_string(datasize_) +
+                    " bytes): speak the uwsgi protocol (nginx uwsgi_pass) or "
+                    "listen with --http-socket for plain HTTP");
+  }
+  if (modifier1_ != 0) {
+    return Fail(Result::kError,
+                "uwsgi modifier1 " + std::to_string(modifier1_) +
+                    " is not supported (only 0, WSGI requests)");
+  }
+  if (datasize_ > limits_.buffer_size) {
+    return Fail(Result::kError,
+                "uwsgi packet of " + std::to_string(datasize_) +
+                    " bytes exceeds --buffer-size " +
+                    std::to_string(limits_.buffer_size));
+  }
+  return Result::kNeedMore;
+}
+
+bool UwsgiRequestParser::ParseVars(std::string_view block) {
+  const auto* p = reinterpret_cast<const unsigned char*>(block.data());
+  const std::size_t n = block.size();
+  std::size_t i = 0;
+  vars_.clear();
+  while (i < n) {
+    if (n - i < 2) {
+      Fail(Result::kError, "uwsgi vars block of " + std::to_string(n) +
+                               " bytes ends inside a key size at offset " +
+                               std::to_string(i));
+      return false;
+    }
+    const std::size_t key_size = ReadU16(p + i);
+    if (key_size == 0) {
+      Fail(Result::kError,
+           "empty key in uwsgi vars at offset " + std::to_string(i));
+      return false;
+    }
+    i += 2;
+    if (key_size > n - i) {
+      Fail(Result::kError, "uwsgi key of " + std::to_string(key_size) +
+                               " bytes at offset " + std::to_string(i - 2) +
+                               " runs past the " + std::to_string(n) +
+                               "-byte vars block");
+      return false;
+    }
+    const std::size_t key_at = i;
+    i += key_size;
+    if (n - i < 2) {
+      Fail(Result::kError,
+           "uwsgi vars block ends inside the value size of key \"" +
+               Printable(p + key_at, std::min<std::size_t>(key_size, 64)) +
+               "\"");
+      return false;
+    }
+    const std::size_t value_size = ReadU16(p + i);
+    i += 2;
+    if (value_size > n - i) {
+      Fail(Result::kError,
+           "uwsgi value of " + std::to_string(value_size) + " bytes for key \"" +
+               Printable(p + key_at, std::min<std::size_t>(key_size, 64)) +
+               "\" runs past the " + std::to_string(n) + "-byte vars block");
+      return false;
+    }
+    vars_.emplace_back(std::string(block.substr(key_at, key_size)),
+                       std::string(block.substr(i, value_size)));
+    i += value_size;
+  }
+  return true;
+}
+
+UwsgiRequestParser::Result UwsgiRequestParser::Feed(std::string_view data,
+                                                    std::size_t* consumed) {
+  *consumed = 0;
+  if (state_ != Result::kNeedMore) return state_;
+  std::size_t used = 0;
+  if (header_have_ < 4) {
+    const std::size_t take = std::min(4 - header_have_, data.size());
+    std::copy_n(data.data(), take, header_ + header_have_);
+    header_have_ += take;
+    used = take;
+    *consumed = used;
+    if (header_have_ < 4) return Result::kNeedMore;
+    const Result r = ParseHeader();
+    if (r != Result::kNeedMore) return r;
+  }
+  const std::string_view rest = data.substr(used);
+  if (block_.empty() && rest.size() >= datasize_) {
+    // The common case: the whole block in one read, parsed in place.
+    *consumed = used + datasize_;
+    if (!ParseVars(rest.substr(0, datasize_))) return state_;
+    state_ = Result::kDone;
+    return state_;
+  }
+  const std::size_t take = std::min(datasize_ - block_.size(), rest.size());
+  block_.append(rest.data(), take);
+  *consumed = used + take;
+  if (block_.size() < datasize_) return Result::kNeedMore;
+  if (!ParseVars(block_)) return state_;
+  state_ = Result::kDone;
+  return state_;
+}
+
+void UwsgiRequestParser::Reset() {
+  state_ = Result::kNeedMore;
+  header_have_ = 0;
+  datasize_ = 0;
+  block_.clear();
+  modifier1_ = 0;
+  modifier2_ = 0;
+  vars_.clear();
+  error_.clear();
+}
+
+}  // namespace subhost::net
