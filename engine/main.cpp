@@ -1,6 +1,7 @@
 // The subhost command: flags and ini files as uWSGI and gunicorn users know
 // them, an Engine with the mounts, and a Server on the listeners.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -20,6 +21,13 @@ using subhost::config::ServerConfig;
 int Serve(const ServerConfig& cfg) {
   subhost::Logger log;
   for (const std::string& note : cfg.notes) log.Info(note);
+  // Thousands of idle keep-alive connections need descriptors: take the
+  // hard limit, as servers do.
+  rlimit files;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   if (cfg.processes > 1 || cfg.master) {
     log.Warning("--processes/--master: this build serves from one process; "
                 "the value is ignored");

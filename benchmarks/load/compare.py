@@ -12,6 +12,7 @@ with the ratio to uWSGI.
 import argparse
 import os
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -130,9 +131,13 @@ def hold_idle(port, count):
 
 
 def main():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     ap = argparse.ArgumentParser()
     ap.add_argument('--scenario', default='hello',
-                    choices=['hello', 'mounts10', 'idle'])
+                    choices=['hello', 'mounts10', 'mounts1', 'idle'],
+                    help='mounts10: 10 mounts hit round-robin; mounts1: the '
+                         'same request mix against one root mount')
     ap.add_argument('--rounds', type=int, default=3)
     ap.add_argument('--duration', type=int, default=5)
     ap.add_argument('--threads', type=int, default=4)
@@ -143,9 +148,10 @@ def main():
 
     mounts = 10 if args.scenario == 'mounts10' else 1
     script = None
-    if mounts > 1:
+    if args.scenario in ('mounts10', 'mounts1'):
+        mounts_in_paths = 10
         script = os.path.join(tempfile.mkdtemp(), 'rr.lua')
-        paths = ','.join('"/m%d/x"' % i for i in range(1, mounts)) + ',"/x"'
+        paths = ','.join('"/m%d/x"' % i for i in range(1, mounts_in_paths)) + ',"/x"'
         with open(script, 'w') as f:
             f.write('local paths = {%s}\nlocal i = 0\n'
                     'request = function()\n  i = i %% #paths + 1\n'

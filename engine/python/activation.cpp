@@ -1,6 +1,7 @@
 #include "engine/python/activation.h"
 
 #include "engine/python/interpreter.h"
+#include "subhost/request.h"
 
 namespace subhost::python {
 
@@ -37,3 +38,17 @@ Activation::~Activation() {
 }
 
 }  // namespace subhost::python
+
+namespace subhost {
+
+WaitScope::WaitScope()
+    : released_(python::CurrentThreadState() != nullptr ? PyEval_SaveThread()
+                                                         : nullptr) {}
+
+WaitScope::~WaitScope() {
+  if (released_ != nullptr) {
+    PyEval_RestoreThread(static_cast<PyThreadState*>(released_));
+  }
+}
+
+}  // namespace subhost

@@ -13,6 +13,7 @@ namespace subhost::server {
 namespace {
 
 bool WaitWritable(int fd, int timeout_ms) {
+  WaitScope unlocked;  // writes run with the GIL held; waits must not
   pollfd p = {fd, POLLOUT, 0};
   for (;;) {
     int r = ::poll(&p, 1, timeout_ms);

@@ -38,7 +38,9 @@ class ResponseWriter : public ResponseSink {
   bool Write(std::string_view chunk) override;
   bool SendFile(int fd, std::uint64_t offset, std::uint64_t count) override;
   void Finish(bool ok) override;
-  bool MayBlock() const override { return true; }
+  // Sends on a non-blocking socket never block; waiting for one to drain
+  // happens inside a WaitScope.
+  bool MayBlock() const override { return false; }
 
   // After Finish: whether the connection can take another request.
   bool keep_alive() const { return s_.keep_alive && !failed_; }

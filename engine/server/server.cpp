@@ -281,6 +281,9 @@ class ServerImpl final : public Server {
       Close(c, true);
       return;
     }
+    // Reads land in a per-thread buffer; only what arrived is appended to
+    // the connection's (growing a string by 64 KiB would zero it each time).
+    thread_local std::unique_ptr<char[]> chunk(new char[kReadChunk]);
     for (;;) {
       if (c->in_start == c->in.size()) {
         c->in.clear();
@@ -289,10 +292,8 @@ class ServerImpl final : public Server {
         c->in.erase(0, c->in_start);
         c->in_start = 0;
       }
-      size_t old = c->in.size();
-      c->in.resize(old + kReadChunk);
-      ssize_t n = ::recv(c->fd, c->in.data() + old, kReadChunk, 0);
-      c->in.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+      ssize_t n = ::recv(c->fd, chunk.get(), kReadChunk, 0);
+      if (n > 0) c->in.append(chunk.get(), static_cast<size_t>(n));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) break;
       if (n <= 0) {
@@ -535,7 +536,8 @@ class ServerImpl final : public Server {
                                         keep_alive, c->head_request,
                                         l.protocol == Protocol::kHttp};
     server::ResponseWriter writer(setup);
-    auto start = std::chrono::steady_clock::now();
+    auto start = options_.log_requests ? std::chrono::steady_clock::now()
+                                       : std::chrono::steady_clock::time_point();
     RequestOutcome outcome = engine_.Handle(r, writer);
     if (options_.log_requests) {
       double ms = std::chrono::duration<double, std::milli>(

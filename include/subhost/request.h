@@ -85,6 +85,22 @@ class ResponseSink {
   virtual bool MayBlock() const { return true; }
 };
 
+// Gives up the Python interpreter lock for its lifetime when the calling
+// thread holds one through the engine (that is, inside a ResponseSink or
+// BodyReader call made by Engine::Handle); otherwise does nothing. A sink
+// whose MayBlock() is false writes with the lock held, which is cheapest for
+// a non-blocking socket, and wraps only its waits (poll) in a WaitScope.
+class WaitScope {
+ public:
+  WaitScope();
+  ~WaitScope();
+  WaitScope(const WaitScope&) = delete;
+  WaitScope& operator=(const WaitScope&) = delete;
+
+ private:
+  void* released_;
+};
+
 // What happened to one request, for logs and stats.
 struct RequestOutcome {
   int status = 0;

@@ -2,6 +2,8 @@
 // limits, timeouts, signals. Each test starts the real binary on port 0.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -290,6 +292,87 @@ TEST_F(HttpServer, RealClientsCurlAndPythonHttpClient) {
   EXPECT_EQ(status, 0);
   EXPECT_NE(out.find("200 26\n200 12\n200 "), std::string::npos) << out;
   EXPECT_NE(out.find("xyz"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace subhost::testing
+
+namespace subhost::testing {
+namespace {
+
+std::string Binary() { return SUBHOST_BINARY; }
+
+TEST(Command, UnknownFlagOrBadValueIsOneLineErrorAndExit2) {
+  int status = 0;
+  std::string out = Shell(Binary() + " --http-socket :0 --mount /=x.py --bogus 2>&1", &status);
+  EXPECT_EQ(status, 2);
+  EXPECT_EQ(out, "subhost: unknown option '--bogus' (see --help)\n");
+  out = Shell(Binary() + " --http-socket :0 --mount /=x.py --threads abc 2>&1", &status);
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(out.find("--threads"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+}
+
+TEST(Command, HelpListsTheFlagsUsersKnow) {
+  int status = 0;
+  std::string out = Shell(Binary() + " --help", &status);
+  EXPECT_EQ(status, 0);
+  for (const char* flag : {"--http-socket", "--socket", "--mount", "--wsgi-file",
+                           "--module", "--callable", "--threads", "--processes",
+                           "--single-interpreter", "--chdir", "--pythonpath",
+                           "--env", "--listen", "--buffer-size", "--need-app",
+                           "--disable-logging", "--http", "--bind", "--ini",
+                           "--limit-post", "--post-buffering", "--socket-timeout",
+                           "--chmod-socket", "--vacuum", "--manage-script-name"}) {
+    EXPECT_NE(out.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(Command, ServesFromAUwsgiIniFileAndCanStayQuiet) {
+  ServerProcess server;
+  std::string ini = server.dir() + "/app.ini";
+  {
+    std::ofstream f(ini);
+    f << "[uwsgi]\nhttp-socket = 127.0.0.1:0\nmaster = true\nplugins = python3\n"
+      << "mount = /app=" << SUBHOST_TEST_APPS << "/server_app.py\n"
+      << "disable-logging = true\nthreads = 2\n";
+  }
+  ASSERT_TRUE(server.Start({"--ini", ini})) << server.Log();
+  Client c(server.Port());
+  c.Send("GET /app/hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  std::string r = c.ReadUntilClose();
+  EXPECT_NE(r.find("Hello from the server app"), std::string::npos) << r;
+  EXPECT_EQ(server.Stop(SIGINT), 0);
+  EXPECT_FALSE(server.LogContains("GET /app/hello =>")) << server.Log();
+}
+
+TEST(Command, NeedAppExitsWhenAMountFailsToLoad) {
+  ServerProcess server;
+  EXPECT_FALSE(server.Start({"--http-socket", "127.0.0.1:0", "--need-app",
+                             "--mount", "/=" + std::string(SUBHOST_TEST_APPS) +
+                                            "/broken_import.py"},
+                            1, 30));
+  EXPECT_TRUE(server.LogContains("ZeroDivisionError")) << server.Log();
+  EXPECT_TRUE(server.LogContains("broken_import.py"));
+}
+
+TEST(Command, FlaskAndDjangoAtPrefixesOverHttp) {
+  ServerProcess server;
+  std::string samples = SUBHOST_SAMPLES;
+  bool started = server.Start({"--http-socket", "127.0.0.1:0", "--threads", "2",
+                               "--pythonpath", samples,
+                               "--pythonpath", samples + "/django_site",
+                               "--mount", "/flask=flask_app.app:app",
+                               "--mount", "/django=django_site.wsgi:application"});
+  if (server.LogContains("ModuleNotFoundError")) {
+    GTEST_SKIP() << "Flask or Django missing for this CPython";
+  }
+  ASSERT_TRUE(started) << server.Log();
+  std::string url = "http://127.0.0.1:" + std::to_string(server.Port());
+  EXPECT_EQ(Shell("curl -s " + url + "/flask/json"),
+            "{\"app\":\"flask\",\"path\":\"/json\",\"script_name\":\"/flask\"}\n");
+  std::string page = Shell("curl -s " + url + "/django/");
+  EXPECT_NE(page.find("href=\"/django/json/\""), std::string::npos) << page;
 }
 
 }  // namespace
