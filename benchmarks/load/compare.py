@@ -25,6 +25,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 HELLO = os.path.join(ROOT, 'samples', 'hello.py')
 
 
+PEERS = ['wrk', 'uwsgi-core', 'uwsgi-plugin-python3']
+
+
+def ensure_peers():
+    """Installs the Debian packages of the peers when missing (needs root)."""
+    missing = [p for p in PEERS if subprocess.run(
+        ['dpkg-query', '-W', '-f=${Status}', p], capture_output=True,
+        text=True).stdout != 'install ok installed']
+    if missing:
+        print('installing: %s' % ' '.join(missing), file=sys.stderr)
+        env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+        subprocess.run(['apt-get', 'update', '-qq'], check=True, env=env)
+        subprocess.run(['apt-get', 'install', '-y', '-qq'] + missing,
+                       check=True, env=env)
+
+
 def free_port():
     s = socket.socket()
     s.bind(('127.0.0.1', 0))
@@ -145,6 +161,7 @@ def main():
     ap.add_argument('--idle', type=int, default=5000)
     ap.add_argument('--servers', default='subhost,uwsgi')
     args = ap.parse_args()
+    ensure_peers()
 
     mounts = 10 if args.scenario == 'mounts10' else 1
     script = None
