@@ -1,5 +1,7 @@
 #include "engine/net/http_parser.h"
 
+#include "engine/net/printable.h"
+
 #include <llhttp.h>
 
 #include <algorithm>
@@ -54,22 +56,6 @@ std::string_view TrimOws(std::string_view s) {
   return s;
 }
 
-// Printable form of untrusted bytes for a one-line error message.
-std::string Printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s.substr(0, 64)) {
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  if (s.size() > 64) out += "...";
-  return out;
-}
 
 // Position of the first '?' or '#' (or '/' too when `slash`) at or after
 // `from`; npos if none. (string_view::find_first_of calls memchr per byte.)

@@ -1,5 +1,7 @@
 #include "engine/net/uwsgi_parser.h"
 
+#include "engine/net/printable.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <utility>
@@ -26,22 +28,6 @@ bool LooksLikeHttp(const unsigned char* h) {
   return true;
 }
 
-std::string Printable(const unsigned char* p, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    const unsigned char c = p[i];
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 UwsgiRequestParser::UwsgiRequestParser(const UwsgiLimits& limits)
@@ -60,7 +46,7 @@ UwsgiRequestParser::Result UwsgiRequestParser::ParseHeader() {
   modifier2_ = header_[3];
   if (LooksLikeHttp(header_)) {
     return Fail(Result::kLooksLikeHttp,
-                "HTTP request (\"" + Printable(header_, 4) +
+                "HTTP request (\"" + Printable(std::string_view(reinterpret_cast<const char*>(header_), 4)) +
                     "...\") on a uwsgi socket (uWSGI would read a uwsgi "
                     "packet of " +
                     std::to_string(datasize_) +
@@ -112,7 +98,7 @@ bool UwsgiRequestParser::ParseVars(std::string_view block) {
     if (n - i < 2) {
       Fail(Result::kError,
            "uwsgi vars block ends inside the value size of key \"" +
-               Printable(p + key_at, std::min<std::size_t>(key_size, 64)) +
+               Printable(std::string_view(reinterpret_cast<const char*>(p) + key_at, key_size)) +
                "\"");
       return false;
     }
@@ -121,7 +107,7 @@ bool UwsgiRequestParser::ParseVars(std::string_view block) {
     if (value_size > n - i) {
       Fail(Result::kError,
            "uwsgi value of " + std::to_string(value_size) + " bytes for key \"" +
-               Printable(p + key_at, std::min<std::size_t>(key_size, 64)) +
+               Printable(std::string_view(reinterpret_cast<const char*>(p) + key_at, key_size)) +
                "\" runs past the " + std::to_string(n) + "-byte vars block");
       return false;
     }
