@@ -2,6 +2,8 @@
 // (decode, route, enter, call).
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +16,7 @@
 #include "engine/python/environ.h"
 #include "engine/python/interpreter.h"
 #include "engine/python/module.h"
+#include "engine/python/postfork.h"
 #include "engine/python/py_ref.h"
 #include "engine/python/runtime.h"
 #include "engine/python/wsgi_call.h"
@@ -77,6 +80,10 @@ class BufferSink : public ResponseSink {
   Response* r_;
 };
 
+// Tags the postfork hooks each engine's apps register, since the main
+// interpreter (and its hook list) outlives any one engine.
+std::atomic<std::uint64_t> next_engine_serial{1};
+
 struct MountRuntime {
   MountInfo info;
   Interpreter* interpreter = nullptr;
@@ -91,6 +98,7 @@ class EngineImpl final : public Engine {
       : options_(options),
         log_(options.log),
         owner_(std::this_thread::get_id()),
+        serial_(next_engine_serial.fetch_add(1)),
         main_(python::Runtime::Acquire(options.python_executable)) {}
 
   ~EngineImpl() override {
@@ -103,6 +111,7 @@ class EngineImpl final : public Engine {
     // the sub-interpreters on this (the creating) thread.
     for (auto& m : mounts_) {
       Activation enter(*m->interpreter);
+      python::ForgetHooks(m->state, serial_);
       m->app.reset();
       m->environ.Clear();
     }
@@ -175,6 +184,11 @@ class EngineImpl final : public Engine {
       Activation enter(*interp);
       failure = LoadInto(*interp, *m, parsed);
       if (!failure.empty()) {
+        // What the app registered before failing must not run in workers
+        // (this matters in the main interpreter, which lives on).
+        if (m->state != nullptr) {
+          python::ForgetHooks(m->state, serial_, &canonical);
+        }
         m->app.reset();
         m->environ.Clear();
       }
@@ -236,7 +250,34 @@ class EngineImpl final : public Engine {
     return out;
   }
 
+  Status AfterFork() override {
+    if (std::this_thread::get_id() != owner_) {
+      return Status::Error("Engine::AfterFork called off the owner thread");
+    }
+    std::string failures;
+    for (Interpreter* interp : InterpretersInUse()) {
+      Activation enter(*interp);
+      for (const std::string& f : python::RunAfterFork(
+               python::GetState(interp->module()), serial_, log_)) {
+        failures.append(failures.empty() ? "" : "; ").append(f);
+      }
+    }
+    if (failures.empty()) return Status::Ok();
+    return Status::Error("after fork: " + failures);
+  }
+
  private:
+  // Each interpreter the mounts run in, once, in mount order.
+  std::vector<Interpreter*> InterpretersInUse() const {
+    std::vector<Interpreter*> out;
+    for (const auto& m : mounts_) {
+      if (std::find(out.begin(), out.end(), m->interpreter) == out.end()) {
+        out.push_back(m->interpreter);
+      }
+    }
+    return out;
+  }
+
   bool HasMountpoint(const std::string& canonical) const {
     for (const auto& m : mounts_) {
       if (m->info.mountpoint == canonical) return true;
@@ -277,7 +318,10 @@ class EngineImpl final : public Engine {
                         {options_.multithread, options_.multiprocess})) {
       return fail(m.state);
     }
-    m.app = PyRef::Steal(python::LoadApp(target));
+    if (!python::SetLoadingMount(m.state, m.info.mountpoint, serial_)) {
+      return fail(m.state);
+    }
+    m.app = PyRef::Steal(python::LoadApp(target, &m.info.threads_at_load));
     if (!m.app) return fail(m.state);
     return {};
   }
@@ -299,6 +343,7 @@ class EngineImpl final : public Engine {
   Options options_;
   Logger log_;
   std::thread::id owner_;
+  std::uint64_t serial_;
   Interpreter& main_;
   mounts::MountTable table_;
   std::vector<std::unique_ptr<MountRuntime>> mounts_;
@@ -312,6 +357,10 @@ class EngineImpl final : public Engine {
 std::string PythonVersion() { return PY_VERSION; }
 
 bool OwnGilSupported() { return PY_VERSION_HEX >= 0x030D0000; }
+
+void SetProcessIdentity(int worker_id, int master_pid, int num_workers) {
+  python::SetProcessIdentity({worker_id, master_pid, num_workers});
+}
 
 std::unique_ptr<Engine> Engine::Create(const Options& options) {
   auto engine = std::make_unique<EngineImpl>(options);

@@ -28,6 +28,7 @@ def prepare(python_path, virtualenv, blocked, environ):
         import site
         ver = 'python%d.%d' % sys.version_info[:2]
         site.addsitedir(os.path.join(virtualenv, 'lib', ver, 'site-packages'))
+    _install_api()
     if blocked:
         sys.meta_path.insert(0, _Blocker(frozenset(blocked)))
 
@@ -44,6 +45,121 @@ class _Blocker:
                 name=name)
         return None
 
+# The modules apps import from subhost. Kept as source and made per
+# interpreter, like everything else here; they read the process's place in
+# the server from _subhost when asked, since a prefork worker only learns it
+# after the apps were imported.
+_SUBHOST_API = """\
+\"\"\"subhost's API for the apps it hosts.
+
+worker_id()       this worker's number, 1..N; 0 in a single-process server
+masterpid()       the master's pid; 0 without a master
+num_workers()     how many worker processes serve requests (1 without)
+interpreter_id()  CPython's id of this interpreter (0: the main one)
+mountpoint        the mountpoint of this interpreter's app ('' for the root
+                  mount); in the main interpreter, which several mounts may
+                  share, that of the app being loaded, else the last loaded
+@postfork         run a function in this interpreter in every worker, right
+                  after it is forked (or after it loaded its apps)
+\"\"\"
+import _subhost
+from _subhost import (interpreter_id, masterpid, num_workers, postfork,
+                      worker_id)
+
+def __getattr__(name):
+    if name == 'mountpoint':
+        return _subhost.mountpoint()
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))
+
+def __dir__():
+    return sorted(set(globals()) | {'mountpoint'})
+"""
+
+_UWSGI = """\
+\"\"\"subhost's stand-in for uWSGI's built-in uwsgi module, for apps
+written for uWSGI: worker_id(), masterpid(), numproc, opt.\"\"\"
+import _subhost
+from _subhost import masterpid, worker_id
+
+# subhost always runs Python threads; libraries that read this (Sentry, New
+# Relic) would otherwise believe threads are off and disable their own.
+opt = {'enable-threads': True}
+
+def __getattr__(name):
+    if name == 'numproc':
+        return _subhost.num_workers()
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))
+"""
+
+_UWSGIDECORATORS = """\
+\"\"\"subhost's stand-in for uWSGI's uwsgidecorators: @postfork.\"\"\"
+from _subhost import postfork
+"""
+
+class _SourceLoader:
+    """Makes a module from source held in memory."""
+    def __init__(self, source):
+        self.source = source
+    def create_module(self, spec):
+        return None
+    def exec_module(self, module):
+        code = compile(self.source, '<subhost: %s>' % module.__name__, 'exec')
+        exec(code, module.__dict__)
+
+def _make_module(name, source):
+    import importlib.util
+    spec = importlib.util.spec_from_loader(name, _SourceLoader(source))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+class _UwsgiFallback:
+    """Provides uwsgi and uwsgidecorators when no real one can be imported.
+    It asks the finders after it first, so a real module always wins; an
+    empty namespace package (a stray 'uwsgi/' folder of ini files on the
+    path) does not count as one."""
+    def __init__(self, sources):
+        self.sources = sources
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or name not in self.sources:
+            return None
+        import importlib.util
+        later = sys.meta_path[sys.meta_path.index(self) + 1:] \
+            if self in sys.meta_path else sys.meta_path
+        for finder in later:
+            find = getattr(finder, 'find_spec', None)
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None and not _is_namespace(spec):
+                return spec
+        return importlib.util.spec_from_loader(
+            name, _SourceLoader(self.sources[name]))
+
+def _is_namespace(spec):
+    return (spec.submodule_search_locations is not None
+            and spec.origin in (None, 'namespace'))
+
+def _install_api():
+    # subhost is ours: always this one. uwsgi only in want of a real one.
+    sys.modules['subhost'] = _make_module('subhost', _SUBHOST_API)
+    sys.meta_path.insert(0, _UwsgiFallback(
+        {'uwsgi': _UWSGI, 'uwsgidecorators': _UWSGIDECORATORS}))
+
+def _threads():
+    import threading
+    return threading.enumerate()
+
+def _threads_since(before):
+    """The Python threads started since before was taken, other than this
+    one and threads made outside Python (threading's dummies), described
+    for the fork-safety report."""
+    import threading
+    me = threading.current_thread()
+    dummy = getattr(threading, '_DummyThread', ())
+    seen = set(map(id, before))  # before keeps them alive: ids are unique
+    return ['%s%s ident=%s' % (t.name, ' daemon' if t.daemon else '', t.ident)
+            for t in threading.enumerate()
+            if t is not me and id(t) not in seen and not isinstance(t, dummy)]
+
 def _module_name(path):
     stem = os.path.splitext(os.path.basename(path))[0]
     if stem.isidentifier() and stem not in sys.modules:
@@ -51,6 +167,13 @@ def _module_name(path):
     return 'subhost_file_' + ''.join(c if c.isalnum() else '_' for c in path)
 
 def load(kind, file, module, callable_path):
+    # Threads alive before (in the main interpreter, other mounts') are not
+    # this app's.
+    before = _threads()
+    app = _load(kind, file, module, callable_path)
+    return app, _threads_since(before)
+
+def _load(kind, file, module, callable_path):
     import importlib, importlib.util, importlib.machinery
     if kind == 'file':
         path = os.path.abspath(file)
@@ -147,7 +270,8 @@ bool PrepareInterpreter(const InterpreterSetup& setup) {
       PyRef::Steal(PyObject_Vectorcall(prepare, args, 4, nullptr)));
 }
 
-PyObject* LoadApp(const mounts::MountTarget& target) {
+PyObject* LoadApp(const mounts::MountTarget& target,
+                  std::vector<std::string>* threads_started) {
   PyRef ns = PyRef::Steal(Bootstrap());
   if (!ns) return nullptr;
   PyObject* load = PyDict_GetItemString(ns.get(), "load");
@@ -158,7 +282,22 @@ PyObject* LoadApp(const mounts::MountTarget& target) {
   PyRef callable = PyRef::Steal(PyUnicode_FromString(target.callable.c_str()));
   if (!load || !kind || !path || !module || !callable) return nullptr;
   PyObject* args[] = {kind.get(), path.get(), module.get(), callable.get()};
-  return PyObject_Vectorcall(load, args, 4, nullptr);
+  PyRef loaded = PyRef::Steal(PyObject_Vectorcall(load, args, 4, nullptr));
+  PyObject* app = nullptr;
+  PyObject* threads = nullptr;
+  if (!loaded || !PyArg_ParseTuple(loaded.get(), "OO!", &app, &PyList_Type,
+                                   &threads)) {
+    return nullptr;
+  }
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(threads); ++i) {
+    PyRef text = PyRef::Steal(
+        PyUnicode_AsEncodedString(PyList_GET_ITEM(threads, i), "utf-8",
+                                  "backslashreplace"));
+    if (!text) return nullptr;
+    threads_started->emplace_back(PyBytes_AS_STRING(text.get()),
+                                  static_cast<size_t>(PyBytes_GET_SIZE(text.get())));
+  }
+  return Py_NewRef(app);
 }
 
 }  // namespace subhost::python

@@ -25,12 +25,19 @@ struct InterpreterSetup {
   const std::vector<std::pair<std::string, std::string>>* environ = nullptr;
 };
 
-// Runs once per interpreter. False with a Python exception set on failure.
+// Runs once per interpreter, after `_subhost` is imported there: sets up
+// sys.path, blocked extensions, and the modules apps import from the server
+// (`subhost` always; `uwsgi` and `uwsgidecorators` when no real ones can be
+// imported). False with a Python exception set on failure.
 bool PrepareInterpreter(const InterpreterSetup& setup);
 
 // Imports the target and returns its callable (new reference), or null with
 // a Python exception set (ImportError, SyntaxError, AttributeError...).
-PyObject* LoadApp(const mounts::MountTarget& target);
+// Appends to *threads_started the Python threads the import started and
+// left running ("Thread-1 (worker) daemon ident=1402"), other than the
+// calling thread.
+PyObject* LoadApp(const mounts::MountTarget& target,
+                  std::vector<std::string>* threads_started);
 
 }  // namespace subhost::python
 

@@ -1,6 +1,9 @@
 // The `_subhost` extension module, built into the runtime and imported once
 // per interpreter (multi-phase init, heap types): its state holds every
 // Python object the WSGI bridge reuses, so nothing Python lives in a static.
+// It also backs the public `subhost` module and the uWSGI stand-ins
+// (worker_id, masterpid, postfork...; see app_loader.cpp), so the postfork
+// hooks of an interpreter live in that interpreter's module state.
 //
 // Thread contract: every function here needs the GIL of the interpreter the
 // module or object belongs to.
@@ -9,6 +12,7 @@
 
 #include <Python.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -81,6 +85,14 @@ struct ModuleState {
   PyObject* str_fileno;
   PyObject* str_read;
   PyObject* format_exception;  // traceback.format_exception, loaded lazily
+  // The mountpoint of the mount being (or last) loaded here, as a str: what
+  // subhost.mountpoint answers and what a postfork hook is filed under.
+  PyObject* mountpoint;
+  // Registered postfork hooks, in order: a list of (callable, mountpoint,
+  // owner) tuples, owner being the loading engine's serial (an int).
+  PyObject* postfork_hooks;
+  // The serial of the engine loading into this interpreter (plain data).
+  std::uint64_t loading_owner;
 };
 
 // PyInit function registered with PyImport_AppendInittab.
@@ -109,6 +121,21 @@ void AttachStartResponse(PyObject* start_response, WsgiCall* call);
 // (borrowed) and block size.
 bool AsFileWrapper(ModuleState* st, PyObject* o, PyObject** filelike,
                    Py_ssize_t* blksize);
+
+// The process's place in a multi-process server, read by worker_id(),
+// masterpid() and num_workers() in every interpreter. Process-wide.
+struct ProcessIdentity {
+  int worker_id = 0;    // 1..N in a worker; 0 when single-process
+  int master_pid = 0;   // 0 when there is no master
+  int num_workers = 1;  // processes serving requests
+};
+void SetProcessIdentity(const ProcessIdentity& identity);
+
+// Files the hooks registered from now on in st's interpreter under
+// mountpoint and owner (an engine serial), and makes mountpoint what
+// subhost.mountpoint answers there. False with a Python exception set.
+bool SetLoadingMount(ModuleState* st, const std::string& mountpoint,
+                     std::uint64_t owner);
 
 struct PyError {
   std::string summary;    // "ValueError: bad thing"

@@ -9,6 +9,8 @@
 //    owner, once the mounts it needs are in place. Each calling thread gets its
 //    own Python thread state per interpreter, made lazily on that thread.
 //  - Mount must not run while another thread is inside Handle.
+//  - AfterFork runs on the owner thread too, in a forked worker, before any
+//    Handle there (see AfterFork).
 //  - Destroy the Engine only after every Handle call has returned.
 //  - The embedded Python runtime is process-wide: it starts with the first
 //    Engine and is finalized at process exit (on the thread that started it).
@@ -33,12 +35,28 @@ struct MountInfo {
   std::string target;      // as given to Mount
   long interpreter_id = 0; // CPython's interpreter id (0 = main)
   double load_ms = 0;
+  // The Python threads alive in the mount's interpreter right after its app
+  // loaded, other than the loading thread and threads alive before the load
+  // began (in the main interpreter, other mounts'): "Thread-1 (worker)
+  // daemon ident=140211". A forked worker does not inherit them.
+  std::vector<std::string> threads_at_load;
 };
 
 // The version of the CPython subhost was built against ("3.11.2").
 std::string PythonVersion();
 // True when that CPython can give each sub-interpreter its own GIL (3.13+).
 bool OwnGilSupported();
+
+// The process's place in a multi-process server, as the apps see it through
+// subhost.worker_id(), subhost.masterpid(), subhost.num_workers() and their
+// uWSGI spellings (uwsgi.worker_id(), uwsgi.masterpid(), uwsgi.numproc):
+// worker_id is 1..N in a worker and 0 in a single-process server, master_pid
+// 0 without a master, num_workers how many workers serve requests. Until
+// called: 0, 0, 1. Process-wide, shared by every Engine and interpreter.
+// Call before any request is handled: before the apps load in a lazy-apps
+// worker, right after fork() in a prefork worker. Safe from any thread (the
+// values are atomics), but a request running meanwhile may see either.
+void SetProcessIdentity(int worker_id, int master_pid, int num_workers);
 
 class Engine {
  public:
@@ -67,6 +85,24 @@ class Engine {
   virtual RequestOutcome Handle(const Request& request, ResponseSink& sink) = 0;
 
   virtual std::vector<MountInfo> Mounts() const = 0;
+
+  // Call once in a freshly forked worker process, on the owner thread,
+  // before any Handle there: after fork() when the apps were loaded in the
+  // parent (prefork), or after the worker loaded them itself (lazy apps).
+  // No other thread may run Python code in the process meanwhile, and none
+  // may have been running Python code in the parent at fork() (a lock held
+  // then stays held in the child). In every
+  // interpreter this engine's mounts use (the main one included, if a mount
+  // runs there) it reseeds the module-level `random` generator from OS
+  // entropy if that interpreter imported `random` (and `numpy.random`'s
+  // likewise), since fork() gave every worker the same state; then it runs,
+  // in registration order and in that interpreter, the hooks the apps
+  // registered with @subhost.postfork or @uwsgidecorators.postfork. A hook
+  // that raises is logged with its traceback, the others still run, and the
+  // returned Status names each failing mount and exception; the engine stays
+  // usable either way. It does not call PyOS_AfterFork_Child (fatal while
+  // sub-interpreters exist), so os.register_at_fork() callbacks do not run.
+  virtual Status AfterFork() = 0;
 
  protected:
   Engine() = default;
