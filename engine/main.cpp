@@ -11,6 +11,8 @@
 
 #include "engine/config/server_config.h"
 #include "engine/log.h"
+#include "engine/process/apps.h"
+#include "engine/process/master.h"
 #include "subhost/engine.h"
 #include "subhost/server.h"
 
@@ -18,20 +20,29 @@ namespace {
 
 using subhost::config::ServerConfig;
 
-int Serve(const ServerConfig& cfg) {
-  subhost::Logger log;
-  for (const std::string& note : cfg.notes) log.Info(note);
-  // Thousands of idle keep-alive connections need descriptors: take the
-  // hard limit, as servers do.
+// Options that only a master can carry out.
+bool NeedsMaster(const ServerConfig& cfg) {
+  return cfg.master || cfg.processes > 1 || cfg.lazy_apps ||
+         !cfg.stats.empty() || !cfg.metrics.empty() || cfg.harakiri > 0 ||
+         cfg.max_requests > 0 || cfg.reload_on_rss > 0 ||
+         !cfg.touch_reload.empty() || !cfg.touch_chain_reload.empty();
+}
+
+// Thousands of idle keep-alive connections need descriptors: take the hard
+// limit, as servers do.
+void RaiseDescriptorLimit() {
   rlimit files;
   if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
     files.rlim_cur = files.rlim_max;
     setrlimit(RLIMIT_NOFILE, &files);
   }
-  if (cfg.processes > 1 || cfg.master) {
-    log.Warning("--processes/--master: this build serves from one process; "
-                "the value is ignored");
-  }
+}
+
+// One process, no master: the apps and the listeners in this process.
+int Serve(const ServerConfig& cfg) {
+  subhost::Logger log;
+  for (const std::string& note : cfg.notes) log.Info(note);
+  RaiseDescriptorLimit();
 
   // The C++ side owns these signals: block them in every thread, and take
   // them in one place.
@@ -41,68 +52,14 @@ int Serve(const ServerConfig& cfg) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  subhost::Options options;
-  options.python_path = cfg.pythonpath;
-  options.virtualenv = cfg.home;
-  options.chdir = cfg.chdir;
-  options.env = cfg.env;
-  options.default_callable = cfg.callable;
-  options.single_interpreter = cfg.single_interpreter;
-  options.own_gil = cfg.own_gil;
-  options.multithread = cfg.threads > 1;
-  std::unique_ptr<subhost::Engine> engine;
-  try {
-    engine = subhost::Engine::Create(options);
-  } catch (const std::exception& e) {
-    log.Error(std::string("subhost: ") + e.what());
-    return 1;
-  }
   log.Info("subhost " + std::string(SUBHOST_VERSION) + " on CPython " +
            subhost::PythonVersion() + ", pid " + std::to_string(getpid()));
-  if (!cfg.single_interpreter && cfg.mounts.size() > 1) {
-    log.Info("*** subhost is running in multiple interpreter mode ***");
-  }
-  int loaded = 0;
-  for (const auto& m : cfg.mounts) {
-    subhost::MountOptions mo;
-    for (const std::string& mp : cfg.main_interpreter_mounts) {
-      if (mp == m.mountpoint) mo.main_interpreter = true;
-    }
-    subhost::Status s = engine->Mount(m.mountpoint, m.target, mo);
-    if (s.ok()) {
-      ++loaded;
-    } else {
-      log.Error(s.message());
-    }
-  }
-  if (loaded == 0) {
-    log.Error(cfg.need_app ? "no app could be loaded (--need-app): exiting"
-                           : "no app could be loaded: exiting");
-    return cfg.need_app ? 22 : 1;
-  }
-  if (cfg.need_app && loaded != static_cast<int>(cfg.mounts.size())) {
-    log.Error("--need-app: a mount failed to load: exiting");
-    return 22;
-  }
+  int code = 0;
+  std::unique_ptr<subhost::Engine> engine =
+      subhost::process::LoadApps(cfg, log, false, &code);
+  if (!engine) return code;
 
-  subhost::ServerOptions so;
-  for (const auto& l : cfg.listeners) {
-    subhost::ServerOptions::Listen listen;
-    listen.protocol = l.proto == subhost::config::ListenSpec::Proto::kHttp
-                          ? subhost::ServerOptions::Listen::Protocol::kHttp
-                          : subhost::ServerOptions::Listen::Protocol::kUwsgi;
-    listen.address = l.address;
-    so.listeners.push_back(listen);
-  }
-  so.threads = cfg.threads;
-  so.listen_backlog = cfg.listen_backlog;
-  so.buffer_size = cfg.buffer_size;
-  so.limit_post = cfg.limit_post;
-  so.post_buffering = cfg.post_buffering;
-  so.socket_timeout_s = cfg.socket_timeout;
-  so.log_requests = !cfg.disable_logging;
-  so.unix_socket_mode = cfg.chmod_socket;
-  so.vacuum = cfg.vacuum;
+  subhost::ServerOptions so = subhost::process::MakeServerOptions(cfg);
   std::unique_ptr<subhost::Server> server;
   try {
     server = subhost::Server::Create(*engine, so);
@@ -153,6 +110,15 @@ int main(int argc, char** argv) {
   if (!subhost::config::Validate(cfg, &error)) {
     std::fprintf(stderr, "subhost: %s (see --help)\n", error.c_str());
     return 2;
+  }
+  if (NeedsMaster(cfg)) {
+    subhost::Logger log;
+    for (const std::string& note : cfg.notes) log.Info(note);
+    log.Info("subhost " + std::string(SUBHOST_VERSION) + " on CPython " +
+             subhost::PythonVersion());
+    RaiseDescriptorLimit();
+    return subhost::process::RunMaster(cfg,
+                                       std::vector<std::string>(argv, argv + argc));
   }
   return Serve(cfg);
 }

@@ -8,6 +8,7 @@ with the ratio to uWSGI.
 
   benchmarks/load/compare.py [--scenario hello|mounts10|idle] [--rounds 3]
                              [--duration 5] [--threads 4] [--connections 64]
+                             [--processes 1]
 """
 import argparse
 import os
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HELLO = os.path.join(ROOT, 'samples', 'hello.py')
@@ -98,20 +100,27 @@ def mount_args(kind, n):
     return args
 
 
-def start(kind, port, threads, mounts, log):
+def start(kind, port, threads, mounts, log, processes=1):
     if kind == 'subhost':
         binary = os.environ.get('SUBHOST_BIN',
                                 os.path.join(ROOT, 'build', 'python3.11', 'subhost'))
         cmd = [binary, '--http-socket', '127.0.0.1:%d' % port,
                '--threads', str(threads), '--disable-logging',
                '--socket-timeout', '300'] + mount_args(kind, mounts)
+        if processes > 1:
+            cmd += ['--master', '--processes', str(processes)]
     else:
         cmd = ['uwsgi', '--plugin', 'python3', '--http11-socket',
-               '127.0.0.1:%d' % port, '--processes', '1', '--threads',
-               str(threads), '--disable-logging', '--listen', '1024',
-               '--so-keepalive'] + mount_args(kind, mounts)
+               '127.0.0.1:%d' % port, '--processes', str(processes),
+               '--threads', str(threads), '--disable-logging', '--listen',
+               '1024', '--so-keepalive'] + mount_args(kind, mounts)
+        if processes > 1:
+            cmd.append('--master')
     proc = subprocess.Popen(cmd, stdout=log, stderr=log)
     wait_port(port, proc)
+    # Listening is not serving (a master binds before its workers start):
+    # one answered request first.
+    urllib.request.urlopen('http://127.0.0.1:%d/' % port, timeout=60).read()
     return proc
 
 
@@ -157,6 +166,9 @@ def main():
     ap.add_argument('--rounds', type=int, default=3)
     ap.add_argument('--duration', type=int, default=5)
     ap.add_argument('--threads', type=int, default=4)
+    ap.add_argument('--processes', type=int, default=1,
+                    help='more than 1: both servers run --master with this '
+                         'many workers')
     ap.add_argument('--connections', type=int, default=64)
     ap.add_argument('--idle', type=int, default=5000)
     ap.add_argument('--servers', default='subhost,uwsgi')
@@ -180,7 +192,8 @@ def main():
         for kind in servers:
             port = free_port()
             with open(os.path.join(logdir, '%s.log' % kind), 'a') as log:
-                proc = start(kind, port, args.threads, mounts, log)
+                proc = start(kind, port, args.threads, mounts, log,
+                             args.processes)
                 try:
                     idle = []
                     base_rss = rss_kb(proc.pid)
@@ -202,8 +215,9 @@ def main():
             print('round %d %-8s %9.0f req/s  p50 %.2f ms  p99 %.2f ms  rss %.1f MB %s'
                   % (r + 1, kind, res['rps'], res['p50'], res['p99'], res['rss_mb'],
                      res['socket_errors']), flush=True)
-    print('\nscenario %s, %d threads, %d connections, %d rounds x %ds (median)'
-          % (args.scenario, args.threads, args.connections, args.rounds, args.duration))
+    print('\nscenario %s, %d processes x %d threads, %d connections, %d rounds x %ds (median)'
+          % (args.scenario, args.processes, args.threads, args.connections,
+             args.rounds, args.duration))
     base = statistics.median(x['rps'] for x in results.get('uwsgi', results[servers[0]]))
     for kind in servers:
         rs = results[kind]

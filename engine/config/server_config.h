@@ -59,7 +59,7 @@ struct ServerConfig {
   std::string home;                     // virtualenv / PYTHONHOME
   std::vector<std::pair<std::string, std::string>> env;  // in order
   int threads = 1;                      // 1..1024
-  int processes = 1;                    // 1..1024; stored, one process for now
+  int processes = 1;                    // 1..1024
   bool master = false;
   int listen_backlog = 100;             // 1..65535
   std::size_t buffer_size = 4096;       // 512..65535
@@ -70,11 +70,17 @@ struct ServerConfig {
   bool disable_logging = false;
   std::string chmod_socket;  // octal digits as given ("666"); "" = umask's
   bool vacuum = false;
-  std::string stats;  // stored for later
+  std::string stats;    // ADDR for uWSGI-style JSON stats; "" none
   bool stats_http = false;
-  bool lazy_apps = false;   // stored
-  int max_requests = 0;     // stored
-  int harakiri = 0;         // stored
+  std::string metrics;  // ADDR for Prometheus metrics; "" none
+  bool lazy_apps = false;
+  int max_requests = 0;         // 0: never recycle
+  int max_requests_jitter = 0;
+  int harakiri = 0;             // seconds; 0: never
+  int reload_on_rss = 0;        // MB; 0: never
+  int worker_reload_mercy = 60; // seconds
+  std::vector<std::string> touch_reload;
+  std::vector<std::string> touch_chain_reload;
   bool own_gil = false;     // subhost extension, CPython 3.13+
   // Informational lines for the log at start: what --http means here, which
   // uWSGI options were accepted and ignored. No duplicates.

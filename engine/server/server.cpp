@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -154,17 +155,21 @@ class ServerImpl final : public Server {
       if (!net::ParseAddress(spec.address, &address, &error)) {
         throw std::runtime_error(error);
       }
-      net::BindOptions bind;
-      bind.backlog = options_.listen_backlog;
-      bind.unix_mode = options_.unix_socket_mode;
-      int fd = net::BindListener(address, bind, &error);
-      if (fd < 0) throw std::runtime_error(error);
+      int fd = spec.fd;
+      if (fd < 0) {
+        net::BindOptions bind;
+        bind.backlog = options_.listen_backlog;
+        bind.unix_mode = options_.unix_socket_mode;
+        fd = net::BindListener(address, bind, &error);
+        if (fd < 0) throw std::runtime_error(error);
+      }
       auto l = std::make_unique<Listener>();
       l->fd = fd;
       l->protocol = spec.protocol;
       l->name = net::LocalName(fd);
       if (address.kind == net::Address::Kind::kUnix) {
-        l->unix_path = address.path;
+        // Whoever bound the socket removes its file (--vacuum).
+        if (spec.fd < 0) l->unix_path = address.path;
         l->server_name = "localhost";
       } else {
         l->server_name = address.host.empty() ? "localhost" : address.host;
@@ -190,7 +195,7 @@ class ServerImpl final : public Server {
   void Run() override {
     std::vector<std::thread> threads;
     for (int i = 0; i < std::max(1, options_.threads); ++i) {
-      threads.emplace_back([this] { ThreadMain(); });
+      threads.emplace_back([this, i] { ThreadMain(i); });
     }
     {
       std::unique_lock<std::mutex> lock(stop_mu_);
@@ -202,39 +207,80 @@ class ServerImpl final : public Server {
         lock.lock();
       }
     }
+    Drain();
+    exit_flag_.store(true);
+    std::uint64_t one = 1;
+    ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+    (void)ignored;
     for (auto& t : threads) t.join();
   }
 
   void Stop() override {
     {
       std::lock_guard<std::mutex> lock(stop_mu_);
+      if (stopping_) return;
       stopping_ = true;
     }
     stopping_flag_.store(true);
-    std::uint64_t one = 1;
-    ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
-    (void)ignored;
     stop_cv_.notify_all();
   }
 
  private:
+  // Waits for the connections still open to finish: no new ones are
+  // accepted; one idle for a second more is closed by Sweep.
+  void Drain() {
+    for (auto& l : listeners_) {
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, l->fd, nullptr);
+    }
+    while (accepting_.load() != 0) std::this_thread::yield();
+    std::int64_t idle_deadline = NowMs() + 1000;
+    {
+      std::lock_guard<std::mutex> lock(registry_mu_);
+      for (Connection* c : connections_) {
+        std::int64_t d = c->deadline_ms.load();
+        if (c->phase == Phase::kIdle && (d == 0 || d > idle_deadline)) {
+          c->deadline_ms.store(idle_deadline);
+        }
+      }
+    }
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(registry_mu_);
+        if (connections_.empty()) return;
+      }
+      Sweep();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
   void Arm(Pollable* p, int fd, int op) {
     epoll_event ev = {};
+    if (p->type == Pollable::Type::kListener && options_.shared_accept) {
+      // Several processes wait on this socket: wake one idle one per
+      // connection (EPOLLEXCLUSIVE), edge-triggered so that the thread woken
+      // accepts until the queue is empty and no other thread wakes for it.
+      if (op != EPOLL_CTL_ADD) return;
+      ev.events = EPOLLIN | EPOLLEXCLUSIVE | EPOLLET;
+      ev.data.ptr = p;
+      ::epoll_ctl(epoll_fd_, op, fd, &ev);
+      return;
+    }
     ev.events = EPOLLIN | EPOLLONESHOT |
                 (p->type == Pollable::Type::kConnection ? static_cast<unsigned>(EPOLLRDHUP) : 0u);
     ev.data.ptr = p;
     ::epoll_ctl(epoll_fd_, op, fd, &ev);
   }
 
-  void ThreadMain() {
+  void ThreadMain(int index) {
+    thread_index_ = index;
     for (;;) {
       epoll_event ev;
       int n = ::epoll_wait(epoll_fd_, &ev, 1, -1);
-      if (stopping_flag_.load()) return;
+      if (exit_flag_.load()) return;
       if (n <= 0) continue;
       auto* p = static_cast<Pollable*>(ev.data.ptr);
       if (p == &wake_marker_) {
-        if (stopping_flag_.load()) return;
+        if (exit_flag_.load()) return;
         continue;
       }
       if (p->type == Pollable::Type::kListener) {
@@ -246,7 +292,18 @@ class ServerImpl final : public Server {
   }
 
   void Accept(Listener* l) {
-    for (int i = 0; i < 64; ++i) {
+    // Drain waits for accepting_ to fall to zero after it sets
+    // stopping_flag_: either this thread sees the flag and accepts nothing,
+    // or what it accepts is registered before Drain counts connections.
+    // (A stopping worker must leave new connections to the others.)
+    accepting_.fetch_add(1);
+    struct Done {
+      std::atomic<int>& n;
+      ~Done() { n.fetch_sub(1); }
+    } done{accepting_};
+    // Edge-triggered (shared) listeners must be drained to EAGAIN.
+    const int batch = options_.shared_accept ? 1 << 30 : 64;
+    for (int i = 0; i < batch && !stopping_flag_.load(); ++i) {
       sockaddr_storage peer;
       socklen_t len = sizeof peer;
       int fd = ::accept4(l->fd, reinterpret_cast<sockaddr*>(&peer), &len,
@@ -306,13 +363,17 @@ class ServerImpl final : public Server {
       }
       if (static_cast<size_t>(n) < kReadChunk) break;
     }
-    if (stopping_flag_.load() && c->phase == Phase::kIdle) {
-      Close(c, false);
-      return;
-    }
     std::int64_t now = NowMs();
-    c->deadline_ms.store(c->phase == Phase::kHead ? c->head_deadline_ms
-                                                  : now + timeout_ms_);
+    std::int64_t deadline =
+        c->phase == Phase::kHead ? c->head_deadline_ms : now + timeout_ms_;
+    if (stopping_flag_.load() && c->phase == Phase::kIdle) {
+      // Draining, after a response that promised keep-alive: the client may
+      // already be sending its next request, which will be answered with
+      // "Connection: close". Closing now would reset it. Idle for a second,
+      // Sweep closes it.
+      deadline = std::min(deadline, now + 1000);
+    }
+    c->deadline_ms.store(deadline);
     c->busy.store(false);
     Arm(c, c->fd, EPOLL_CTL_MOD);
   }
@@ -371,9 +432,9 @@ class ServerImpl final : public Server {
           }
           break;
         case Event::kMessageEnd: {
-          bool keep = RunRequest(c, c->keep_alive);
+          bool keep = RunRequest(c, c->keep_alive && !stopping_flag_.load());
           c->http.NextMessage();
-          if (!keep || stopping_flag_.load()) return false;
+          if (!keep) return false;
           break;
         }
         case Event::kError:
@@ -536,14 +597,24 @@ class ServerImpl final : public Server {
                                         keep_alive, c->head_request,
                                         l.protocol == Protocol::kHttp};
     server::ResponseWriter writer(setup);
-    auto start = options_.log_requests ? std::chrono::steady_clock::now()
-                                       : std::chrono::steady_clock::time_point();
+    const bool timed = options_.log_requests || options_.observer != nullptr;
+    auto start = timed ? std::chrono::steady_clock::now()
+                       : std::chrono::steady_clock::time_point();
+    if (options_.observer != nullptr) {
+      options_.observer->RequestStarted(thread_index_, r);
+    }
     RequestOutcome outcome = engine_.Handle(r, writer);
-    if (options_.log_requests) {
+    if (timed) {
       double ms = std::chrono::duration<double, std::milli>(
                       std::chrono::steady_clock::now() - start)
                       .count();
-      LogRequest(c, outcome, writer.bytes_sent(), ms);
+      if (options_.observer != nullptr) {
+        options_.observer->RequestFinished(thread_index_, r, outcome,
+                                           writer.bytes_sent(), ms);
+      }
+      if (options_.log_requests) {
+        LogRequest(c, outcome, writer.bytes_sent(), ms);
+      }
     }
     bool keep = writer.keep_alive() && outcome.completed;
     // Ready for the next request; keep small buffers' capacity.
@@ -654,11 +725,16 @@ class ServerImpl final : public Server {
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;  // guarded by stop_mu_
-  std::atomic<bool> stopping_flag_{false};
+  std::atomic<bool> stopping_flag_{false};  // draining
+  std::atomic<bool> exit_flag_{false};      // request threads return
+  std::atomic<int> accepting_{0};           // threads inside Accept
+  static thread_local int thread_index_;
 
   std::mutex registry_mu_;
   std::unordered_set<Connection*> connections_;  // guarded by registry_mu_
 };
+
+thread_local int ServerImpl::thread_index_ = 0;
 
 }  // namespace
 

@@ -5,7 +5,7 @@
 // slow client never holds one while it dawdles.
 //
 // Thread contract: Create, Run and the destructor on one thread; Stop from any
-// thread (not from a signal handler).
+// thread, including a request thread (not from a signal handler).
 #ifndef SUBHOST_SERVER_H_
 #define SUBHOST_SERVER_H_
 
@@ -19,11 +19,26 @@
 
 namespace subhost {
 
+// Hooks into the request path, e.g. for a scoreboard or metrics. Called on
+// the thread that runs the request; thread is its index in 0..threads-1.
+// Must be cheap and must not throw.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void RequestStarted(int thread, const Request& request) = 0;
+  virtual void RequestFinished(int thread, const Request& request,
+                               const RequestOutcome& outcome,
+                               std::uint64_t bytes_sent, double ms) = 0;
+};
+
 struct ServerOptions {
   struct Listen {
     enum class Protocol { kHttp, kUwsgi };
     Protocol protocol = Protocol::kHttp;
     std::string address;  // ":9090", "127.0.0.1:0", "[::1]:9090", "/run/s.sock"
+    // An already listening socket to serve instead of binding address (a
+    // worker serving what its master bound). The server closes its copy.
+    int fd = -1;
   };
   std::vector<Listen> listeners;
   int threads = 1;                       // threads running requests
@@ -36,6 +51,11 @@ struct ServerOptions {
   std::string unix_socket_mode;          // octal, e.g. "666"
   bool vacuum = false;                   // remove unix socket files at exit
   LogSink log;                           // empty: stderr
+  // Other processes accept on the same listening sockets: each new
+  // connection wakes one idle process instead of all of them.
+  bool shared_accept = false;
+  // Told when each request starts and ends; called on the request thread.
+  RequestObserver* observer = nullptr;
 };
 
 class Server {
@@ -48,8 +68,10 @@ class Server {
 
   // "http 127.0.0.1:43121" per listener, ports resolved.
   virtual std::vector<std::string> Listening() const = 0;
-  // Serves until Stop; then finishes the requests in flight, closes idle
-  // connections and returns.
+  // Serves until Stop, then drains: accepts no more connections, answers
+  // each request already arriving with "Connection: close", closes
+  // connections that stay idle for a second, and returns once no
+  // connection is left.
   virtual void Run() = 0;
   virtual void Stop() = 0;
 

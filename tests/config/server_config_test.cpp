@@ -420,8 +420,8 @@ TEST(CommandLine, UnknownFlagIsOneLineErrorNamingIt) {
   EXPECT_EQ(ParseError({"--foo=bar"}), "unknown option '--foo'");
   EXPECT_EQ(ParseError({"-x"}), "unknown option '-x'");
   EXPECT_EQ(ParseError({"-Mx"}), "unknown option '-x' in '-Mx'");
-  EXPECT_EQ(ParseError({"--http-socket", ":1", "--reload-on-rss", "100"}),
-            "unknown option '--reload-on-rss'");
+  EXPECT_EQ(ParseError({"--http-socket", ":1", "--spooler-processes", "100"}),
+            "unknown option '--spooler-processes'");
 }
 
 TEST(CommandLine, MissingValueIsAnErrorNamingTheFlag) {
@@ -816,11 +816,11 @@ TEST_F(IniTest, UnknownKeyIsAnErrorNamingFileLineAndKey) {
   const std::string path = Write("k.ini",
                                  "[uwsgi]\n"
                                  "threads = 2\n"
-                                 "reload-on-rss = 200\n");
-  EXPECT_EQ(LoadError(path), path + ":3: unknown key 'reload-on-rss'");
+                                 "spooler-processes = 200\n");
+  EXPECT_EQ(LoadError(path), path + ":3: unknown key 'spooler-processes'");
   // From the command line the error is not prefixed a second time.
   EXPECT_EQ(ParseError({"--ini", path}),
-            path + ":3: unknown key 'reload-on-rss'");
+            path + ":3: unknown key 'spooler-processes'");
 }
 
 TEST_F(IniTest, CommandLineOnlyOptionsAreUnknownKeys) {

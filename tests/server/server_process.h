@@ -21,6 +21,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace subhost::testing {
@@ -72,6 +73,7 @@ class ServerProcess {
       int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
+      for (const auto& [key, value] : env_) ::setenv(key.c_str(), value.c_str(), 1);
       std::vector<char*> argv;
       std::string bin = SUBHOST_BINARY;
       argv.push_back(bin.data());
@@ -128,10 +130,44 @@ class ServerProcess {
   }
   pid_t pid() const { return pid_; }
 
+  // An environment variable for the server, set in the child before exec
+  // (the test's own environment is left alone). Call before Start.
+  void SetEnv(const std::string& key, const std::string& value) {
+    env_.emplace_back(key, value);
+  }
+  // Sends sig to the server without waiting; false if it is not running.
+  bool Signal(int sig) const { return pid_ > 0 && ::kill(pid_, sig) == 0; }
+  // How many times s occurs in the log.
+  int LogCount(const std::string& s) const {
+    std::string log = Log();
+    int n = 0;
+    for (size_t at = log.find(s); at != std::string::npos;
+         at = log.find(s, at + s.size())) {
+      ++n;
+    }
+    return n;
+  }
+  // The word (up to a space or the line's end) right after the last
+  // occurrence of prefix in the log; "" if there is none. E.g.
+  // LogWordAfter("stats server enabled on ") gives "127.0.0.1:41234".
+  std::string LogWordAfter(const std::string& prefix) const {
+    std::string log = Log();
+    size_t at = log.rfind(prefix);
+    if (at == std::string::npos) return "";
+    at += prefix.size();
+    size_t end = log.find_first_of(" \r\n", at);
+    return log.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  }
+  // Waits until the log has `count` occurrences of s (or more).
+  bool WaitForLogCount(const std::string& s, int count, double seconds = 10) const {
+    return WaitFor([&] { return LogCount(s) >= count; }, seconds);
+  }
+
  private:
   std::string dir_;
   pid_t pid_ = -1;
   int status_ = 0;
+  std::vector<std::pair<std::string, std::string>> env_;
 };
 
 // A blocking loopback client socket with a receive deadline.
@@ -252,6 +288,23 @@ class Client {
   bool connected_ = false;
   bool closed_ = false;
 };
+
+// Connects to "HOST:PORT" (IPv4 or "[v6]:PORT"), sends request (may be
+// empty) and returns what arrives until the peer closes or the deadline
+// passes; "" when the connection fails. For the stats socket, which writes
+// its document and closes.
+inline std::string FetchUntilClose(const std::string& address,
+                                   const std::string& request = "",
+                                   double seconds = 10) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return "";
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  Client c(std::atoi(address.c_str() + colon + 1), host.c_str());
+  if (!c.connected()) return "";
+  if (!request.empty() && !c.Send(request)) return "";
+  return c.ReadUntilClose(seconds);
+}
 
 // Runs a shell command, returns its stdout; *status gets the exit code.
 inline std::string Shell(const std::string& cmd, int* status = nullptr) {
