@@ -13,6 +13,7 @@
 #include "engine/log.h"
 #include "engine/process/apps.h"
 #include "engine/process/master.h"
+#include "engine/process/signal_pipe.h"
 #include "subhost/engine.h"
 #include "subhost/server.h"
 
@@ -44,12 +45,8 @@ int Serve(const ServerConfig& cfg) {
   for (const std::string& note : cfg.notes) log.Info(note);
   RaiseDescriptorLimit();
 
-  // The C++ side owns these signals: block them in every thread, and take
-  // them in one place.
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGTERM, SIGINT, SIGQUIT, SIGHUP}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // The C++ side owns these signals, taken by one thread.
+  subhost::process::SignalPipe signals({SIGTERM, SIGINT, SIGQUIT, SIGHUP});
   ::signal(SIGPIPE, SIG_IGN);
 
   log.Info("subhost " + std::string(SUBHOST_VERSION) + " on CPython " +
@@ -73,8 +70,7 @@ int Serve(const ServerConfig& cfg) {
   }
 
   std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
+    int sig = signals.Wait();
     log.Info(std::string("caught ") + strsignal(sig) +
              ": finishing requests in flight, then exiting");
     server->Stop();

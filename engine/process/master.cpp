@@ -99,7 +99,7 @@ class Master {
   std::string Name(int slot) const;
   void LogStats();
   stats::StatsContext StatsInfo() const;
-  [[noreturn]] void Reexec();
+  void Reexec();  // returns only if exec failed
   void Cleanup();
 
   const config::ServerConfig& cfg_;
@@ -122,6 +122,8 @@ class Master {
   std::map<std::string, std::int64_t> touch_mtimes_;
   std::int64_t last_slow_tick_ms_ = 0;
   std::string start_dir_;  // where relative paths in argv_ are meant from
+  std::string executable_;  // this program's path, for re-executing
+  int exit_code_ = 0;
 };
 
 bool Master::BindListeners() {
@@ -166,7 +168,13 @@ bool Master::BindListeners() {
       }
     }
     if (address.kind == net::Address::Kind::kUnix) {
-      unix_paths_.push_back(address.path);
+      // Absolute: --chdir moves the process before --vacuum removes it.
+      std::string path = address.path;
+      if (!path.empty() && path[0] != '/') {
+        char dir[4096];
+        if (::getcwd(dir, sizeof dir) != nullptr) path = std::string(dir) + "/" + path;
+      }
+      unix_paths_.push_back(path);
     }
     listener_fds_.push_back(fd);
     listener_names_.push_back(net::LocalName(fd));
@@ -289,8 +297,18 @@ void Master::OnDeath(int slot, int status) {
   w.stop_deadline_ms = 0;
   w.reason = StopReason::kNone;
   WorkerSlot& ws = board_->worker(slot);
+  bool never_accepted =
+      ws.state.load() == static_cast<std::uint32_t>(WorkerState::kStarting);
   ws.pid.store(0);
   ws.state.store(static_cast<std::uint32_t>(WorkerState::kFree));
+  if (phase_ == Phase::kRunning && cfg_.need_app && never_accepted &&
+      WIFEXITED(status) && WEXITSTATUS(status) == 22) {
+    log_.Error(name + " could not load every app (--need-app): shutting "
+               "down");
+    exit_code_ = 22;
+    StartShutdown(true);
+    return;
+  }
 
   if (phase_ != Phase::kRunning) {
     log_.Info(name + " stopped, " + DescribeExit(status));
@@ -316,7 +334,7 @@ void Master::OnDeath(int slot, int status) {
     default:
       break;
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !never_accepted) {
     // Only --max-requests makes a worker leave by itself with 0.
     log_.Info(name + " recycled itself (--max-requests); respawning");
     w.fast_deaths = 0;
@@ -325,9 +343,10 @@ void Master::OnDeath(int slot, int status) {
   }
   log_.Error("DAMN! " + name + " died, " + DescribeExit(status) +
              " :( respawning...");
-  // A worker that dies as it starts would otherwise be forked in a tight
-  // loop: back off, doubling up to 30 s, after three quick deaths in a row.
-  w.fast_deaths = lived_ms < 1000 ? w.fast_deaths + 1 : 0;
+  // A worker that dies as it starts (say, an app fails to import in
+  // lazy-apps mode) would otherwise be forked in a tight loop: back off,
+  // doubling up to 30 s, after three failed starts in a row.
+  w.fast_deaths = never_accepted || lived_ms < 1000 ? w.fast_deaths + 1 : 0;
   if (w.fast_deaths >= 3) {
     std::int64_t delay_s = std::min<std::int64_t>(
         std::int64_t{1} << std::min(w.fast_deaths - 3, 5), 30);
@@ -382,6 +401,7 @@ void Master::StartChain(const std::string& why) {
 // replacement accepts, go on to the one after.
 void Master::AdvanceChain() {
   if (phase_ != Phase::kRunning) return;
+  if (chain_slot_ >= wanted_) chain_slot_ = -1;  // SIGTTOU took that slot
   if (chain_slot_ >= 0) {
     const WorkerProc& w = workers_[static_cast<size_t>(chain_slot_)];
     auto state = static_cast<WorkerState>(
@@ -438,8 +458,13 @@ void Master::OnSignal(int sig) {
         ++wanted_;
         log_.Info("caught SIGTTIN: one worker more, " +
                   std::to_string(wanted_) + " now");
-        workers_[static_cast<size_t>(wanted_ - 1)].respawned = false;
-        Spawn(wanted_ - 1);
+        WorkerProc& w = workers_[static_cast<size_t>(wanted_ - 1)];
+        // A worker removed by SIGTTOU may still be finishing there; its
+        // death respawns the slot, now wanted again.
+        if (w.pid <= 0) {
+          w.respawned = false;
+          Spawn(wanted_ - 1);
+        }
       }
       break;
     case SIGTTOU:
@@ -614,6 +639,10 @@ void Master::LogStats() {
 }
 
 void Master::Reexec() {
+  // Only the listeners cross into the new master: descriptors apps or
+  // extensions opened without O_CLOEXEC would otherwise pile up with each
+  // reload.
+  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
   std::string inherit;
   for (size_t i = 0; i < listener_fds_.size(); ++i) {
     ::fcntl(listener_fds_[i], F_SETFD, 0);  // survive exec
@@ -627,13 +656,15 @@ void Master::Reexec() {
   std::vector<char*> args;
   for (std::string& a : argv_) args.push_back(a.data());
   args.push_back(nullptr);
-  log_.Info("reloading: executing " + argv_[0] + " again");
+  // The program's path, not /proc/self/exe: a binary upgraded in place
+  // is what a reload should run.
+  log_.Info("reloading: executing " + executable_ + " again");
   std::fflush(nullptr);
-  ::execv("/proc/self/exe", args.data());
-  log_.Error(std::string("reload failed: cannot execute /proc/self/exe: ") +
-             std::strerror(errno));
-  std::fflush(nullptr);
-  ::_exit(1);
+  ::execv(executable_.c_str(), args.data());
+  log_.Error("reload failed: cannot execute " + executable_ + ": " +
+             std::strerror(errno) + "; serving on with new workers");
+  for (int fd : listener_fds_) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  ::unsetenv(kInheritEnv);
 }
 
 void Master::Cleanup() {
@@ -647,6 +678,7 @@ void Master::Cleanup() {
   // Ending the interpreters here would run atexit hooks the master never
   // needed, and abort on threads an import left; the workers did that.
   if (engine_ && engine_ends_cleanly_) engine_.reset();
+  (void)engine_.release();  // deliberately never ended (see above)
 }
 
 int Master::Run() {
@@ -666,6 +698,10 @@ int Master::Run() {
 
   char dir[4096];
   if (::getcwd(dir, sizeof dir) != nullptr) start_dir_ = dir;
+  char exe[4096];
+  ssize_t len = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  executable_ = len > 0 ? std::string(exe, static_cast<size_t>(len))
+                        : std::string("/proc/self/exe");
   wanted_ = std::max(1, cfg_.processes);
   log_.Info("spawned subhost master process (pid: " + std::to_string(::getpid()) +
             ")");
@@ -719,16 +755,15 @@ int Master::Run() {
     }
     Reap();  // a SIGCHLD may coalesce with another signal
     Tick();
-    if (phase_ != Phase::kRunning && LiveWorkers() == 0) break;
-  }
-  if (phase_ == Phase::kReloading) {
-    stats_.reset();
-    metrics_.reset();
+    if (phase_ == Phase::kRunning || LiveWorkers() > 0) continue;
+    if (phase_ == Phase::kShuttingDown) break;
     Reexec();
+    phase_ = Phase::kRunning;  // exec failed: carry on as we were
+    for (int slot = 0; slot < wanted_; ++slot) Spawn(slot);
   }
   Cleanup();
   log_.Info("subhost: bye");
-  return 0;
+  return exit_code_;
 }
 
 }  // namespace

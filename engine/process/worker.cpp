@@ -1,5 +1,6 @@
 #include "engine/process/worker.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "engine/process/apps.h"
+#include "engine/process/signal_pipe.h"
 #include "subhost/server.h"
 
 namespace subhost::process {
@@ -100,6 +102,15 @@ std::string WorkerName(const WorkerContext& ctx) {
          std::to_string(::getpid()) + ")";
 }
 
+int ThreadCount() {
+  int n = 0;
+  if (DIR* dir = ::opendir("/proc/self/task")) {
+    while (dirent* e = ::readdir(dir)) n += e->d_name[0] != '.' ? 1 : 0;
+    ::closedir(dir);
+  }
+  return n;
+}
+
 [[noreturn]] void Exit(int code) {
   std::fflush(nullptr);
   ::_exit(code);
@@ -165,15 +176,11 @@ void RunWorker(WorkerContext& ctx) {
     server->Stop();
   });
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGTERM, SIGINT, SIGQUIT, SIGHUP}) sigaddset(&signals, s);
-  std::atomic<bool> done{false};
+  SignalPipe signals({SIGTERM, SIGINT, SIGQUIT, SIGHUP});
   std::thread signal_thread([&] {
     for (;;) {
-      int sig = 0;
-      if (sigwait(&signals, &sig) != 0) continue;
-      if (done.load()) return;  // the wake-up sent below
+      int sig = signals.Wait();
+      if (sig == 0) return;  // Wake, below
       if (sig == SIGINT || sig == SIGQUIT) Exit(0);
       me.state.store(static_cast<std::uint32_t>(WorkerState::kStopping));
       server->Stop();
@@ -185,13 +192,14 @@ void RunWorker(WorkerContext& ctx) {
                std::to_string(cfg.threads) + " threads");
   server->Run();
   me.state.store(static_cast<std::uint32_t>(WorkerState::kStopping));
-  done.store(true);
-  ::pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signals.Wake();
   signal_thread.join();
   server.reset();
   // Ending the interpreters runs the apps' atexit hooks; not possible when
-  // an import left a thread behind (its phantom state aborts the end).
-  if (ctx.engine_ends_cleanly) {
+  // an import left a thread behind (its phantom state aborts the end), nor
+  // while a thread an app started still runs (a daemon thread aborts it, a
+  // plain one makes it wait): this thread should now be the only one.
+  if (ctx.engine_ends_cleanly && ThreadCount() == 1) {
     lazy_engine.reset();
     if (ctx.engine != nullptr) ctx.engine->reset();
   }

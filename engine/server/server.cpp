@@ -257,10 +257,11 @@ class ServerImpl final : public Server {
     epoll_event ev = {};
     if (p->type == Pollable::Type::kListener && options_.shared_accept) {
       // Several processes wait on this socket: wake one idle one per
-      // connection (EPOLLEXCLUSIVE), edge-triggered so that the thread woken
-      // accepts until the queue is empty and no other thread wakes for it.
+      // connection (EPOLLEXCLUSIVE). Level-triggered, and a woken thread
+      // takes only a few connections, so that a burst spreads over the
+      // workers that are idle instead of queueing behind the first.
       if (op != EPOLL_CTL_ADD) return;
-      ev.events = EPOLLIN | EPOLLEXCLUSIVE | EPOLLET;
+      ev.events = EPOLLIN | EPOLLEXCLUSIVE;
       ev.data.ptr = p;
       ::epoll_ctl(epoll_fd_, op, fd, &ev);
       return;
@@ -301,8 +302,7 @@ class ServerImpl final : public Server {
       std::atomic<int>& n;
       ~Done() { n.fetch_sub(1); }
     } done{accepting_};
-    // Edge-triggered (shared) listeners must be drained to EAGAIN.
-    const int batch = options_.shared_accept ? 1 << 30 : 64;
+    const int batch = options_.shared_accept ? 4 : 64;
     for (int i = 0; i < batch && !stopping_flag_.load(); ++i) {
       sockaddr_storage peer;
       socklen_t len = sizeof peer;

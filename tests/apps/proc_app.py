@@ -5,6 +5,8 @@ import json
 import os
 import random
 import socket
+import subprocess
+import threading
 import time
 
 import subhost
@@ -29,6 +31,15 @@ def _record_fork_uwsgi():
     UWSGI_HOOKS.append(os.getpid())
 
 
+# A thread started after fork, as the fork-safety report advises: the
+# worker must still stop cleanly with it running.
+if os.environ.get('PROC_APP_POSTFORK_THREAD'):
+    @subhost.postfork
+    def _start_poller():
+        threading.Thread(target=lambda: time.sleep(3600), daemon=True,
+                         name='poller').start()
+
+
 # A database-like connection opened at import: the fork-safety report must
 # name it.
 _connect_port = os.environ.get('PROC_APP_CONNECT_PORT')
@@ -42,6 +53,19 @@ def application(environ, start_response):
         time.sleep(float(environ.get('QUERY_STRING') or '1'))
     if path == '/boom':
         raise RuntimeError('boom')
+    if path == '/subprocess':
+        # A child the app starts must obey Popen.terminate(): the server's
+        # signal handling must not leave SIGTERM blocked for it.
+        child = subprocess.Popen(['sleep', '30'])
+        child.terminate()
+        try:
+            code = child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            code = 'ignored SIGTERM'
+        body = str(code).encode()
+        start_response('200 OK', [('Content-Length', str(len(body)))])
+        return [body]
     body = json.dumps({
         'import_pid': IMPORT_PID,
         'pid': os.getpid(),

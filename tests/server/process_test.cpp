@@ -845,5 +845,52 @@ TEST_F(Process, SigttinAddsAWorkerAndSigttouRemovesIt) {
   EXPECT_TRUE(Ask(port_, "/").ok);
 }
 
+// Programs an app starts get a clean signal mask, with or without a master.
+void SubprocessObeysTerminate(ServerProcess& server, int port,
+                              const char* where) {
+  Reply r = Get(port, "/subprocess", 20);
+  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body, "-15") << where << "\n" << server.Log();
+  EXPECT_EQ(server.Stop(SIGTERM, 30), 0) << server.Log();
+}
+
+TEST_F(Process, SubprocessOfAnAppObeysTerminateInASingleProcess) {
+  Boot({"--mount", "/=" + App("proc_app.py")});
+  SubprocessObeysTerminate(server_, port_, "single process");
+}
+
+TEST_F(Process, SubprocessOfAnAppObeysTerminateInAWorker) {
+  Boot({"--master", "--processes", "1", "--mount", "/=" + App("proc_app.py")});
+  ASSERT_TRUE(WaitForWorkers(1)) << server_.Log();
+  SubprocessObeysTerminate(server_, port_, "worker");
+}
+
+// A worker whose app runs a thread started in a post-fork hook still stops
+// cleanly (ending its interpreter then would abort the process).
+TEST_F(Process, WorkerWithAnAppThreadStopsCleanly) {
+  server_.SetEnv("PROC_APP_POSTFORK_THREAD", "1");
+  Boot({"--master", "--processes", "1", "--mount", "/=" + App("proc_app.py")});
+  ASSERT_TRUE(WaitForWorkers(1)) << server_.Log();
+  EXPECT_EQ(Get(port_, "/").status, 200);
+  EXPECT_EQ(server_.Stop(SIGTERM, 30), 0) << server_.Log();
+  EXPECT_TRUE(server_.LogContains("worker 1 (pid ")) << server_.Log();
+  EXPECT_TRUE(server_.LogContains("stopped, exited with code 0")) << server_.Log();
+  EXPECT_FALSE(server_.LogContains("died")) << server_.Log();
+  EXPECT_FALSE(server_.LogContains("Fatal Python error")) << server_.Log();
+}
+
+// --lazy-apps --need-app: a worker that cannot load every app takes the
+// whole server down with exit code 22, instead of respawning forever.
+TEST_F(Process, LazyAppsNeedAppExits22) {
+  std::vector<std::string> args = {
+      "--http-socket", "127.0.0.1:0", "--lazy-apps", "--processes", "2",
+      "--need-app", "--mount", "/=" + App("proc_app.py"),
+      "--mount", "/broken=" + App("broken_import.py")};
+  server_.Start(args, 1, 30);
+  EXPECT_EQ(server_.Stop(0, 30), 22) << server_.Log();
+  EXPECT_TRUE(server_.LogContains("--need-app")) << server_.Log();
+  EXPECT_TRUE(server_.LogContains("broken_import.py")) << server_.Log();
+}
+
 }  // namespace
 }  // namespace subhost::testing
