@@ -5,14 +5,18 @@
 // a chosen worker without guessing at timing. Every wait has a deadline.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
+#include <ctime>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -890,6 +894,87 @@ TEST_F(Process, LazyAppsNeedAppExits22) {
   EXPECT_EQ(server_.Stop(0, 30), 22) << server_.Log();
   EXPECT_TRUE(server_.LogContains("--need-app")) << server_.Log();
   EXPECT_TRUE(server_.LogContains("broken_import.py")) << server_.Log();
+}
+
+// --touch-reload: touching the file reloads like SIGHUP; --touch-chain-reload
+// replaces the workers one at a time.
+TEST_F(Process, TouchFilesReloadAndChainReload) {
+  std::string reload = server_.dir() + "/reload.touch";
+  std::string chain = server_.dir() + "/chain.touch";
+  for (const std::string& f : {reload, chain}) {
+    std::FILE* fp = std::fopen(f.c_str(), "w");
+    ASSERT_NE(fp, nullptr);
+    std::fclose(fp);
+  }
+  Boot({"--processes", "2", "--lazy-apps", "--mount", "/=" + App("proc_app.py"),
+        "--touch-reload", reload, "--touch-chain-reload", chain});
+  ASSERT_TRUE(WaitForWorkers(2)) << server_.Log();
+  // A new mtime, whatever the file system's timestamp granularity.
+  auto touch = [](const std::string& f, int seconds_ahead) {
+    timespec times[2];
+    clock_gettime(CLOCK_REALTIME, &times[0]);
+    times[0].tv_sec += seconds_ahead;
+    times[1] = times[0];
+    return ::utimensat(AT_FDCWD, f.c_str(), times, 0) == 0;
+  };
+  ASSERT_TRUE(touch(chain, 10));
+  EXPECT_TRUE(server_.WaitForLog("chain.touch was touched: chain reload", 20)) << server_.Log();
+  EXPECT_TRUE(server_.WaitForLog("chain reload: worker 2 (pid", 20)) << server_.Log();
+  EXPECT_TRUE(WaitForWorkers(4)) << server_.Log();
+  ASSERT_TRUE(touch(reload, 20));
+  EXPECT_TRUE(server_.WaitForLog("reload.touch was touched: graceful reload", 20)) << server_.Log();
+  EXPECT_TRUE(server_.WaitForLog("reloading: executing", 20)) << server_.Log();
+  EXPECT_TRUE(WaitForWorkers(6)) << server_.Log();
+  AppInfo after = Ask(port_, "/");
+  EXPECT_TRUE(after.ok) << after.raw;
+  EXPECT_EQ(after.masterpid, master_);
+}
+
+// --reload-on-rss: a worker over the limit is recycled, and serving goes on.
+TEST_F(Process, ReloadOnRssRecyclesABigWorker) {
+  // Any CPython worker is over 1 MB.
+  Boot({"--processes", "1", "--mount", "/=" + App("proc_app.py"),
+        "--reload-on-rss", "1"});
+  EXPECT_TRUE(server_.WaitForLog("is over --reload-on-rss 1 MB: recycling it", 20))
+      << server_.Log();
+  EXPECT_TRUE(server_.WaitForLog("recycled, exited with code 0; respawning", 20))
+      << server_.Log();
+  AppInfo r = Ask(port_, "/");
+  EXPECT_TRUE(r.ok) << r.raw;
+}
+
+// --worker-reload-mercy: a worker that does not finish in time is killed,
+// and a quick shutdown (SIGQUIT) does not wait for requests.
+TEST_F(Process, MercyKillsAWorkerThatWillNotStop) {
+  Boot({"--processes", "1", "--mount", "/=" + App("proc_app.py"),
+        "--worker-reload-mercy", "1", "--stats", "127.0.0.1:0"});
+  ASSERT_TRUE(WaitForWorkers(1)) << server_.Log();
+  Client c(port_);
+  ASSERT_TRUE(c.Send("GET /sleep?30 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(WaitFor([&] {
+    return StripSpace(Stats()).find("\"status\":\"busy\"") != std::string::npos;
+  }, 20)) << Stats();
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(server_.Signal(SIGTERM));
+  EXPECT_EQ(server_.Stop(0, 20), 0) << server_.Log();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
+  EXPECT_TRUE(server_.LogContains("did not stop within --worker-reload-mercy 1 s: killing it"))
+      << server_.Log();
+}
+
+TEST_F(Process, SigquitShutsDownWithoutWaiting) {
+  Boot({"--processes", "2", "--mount", "/=" + App("proc_app.py"), "--stats",
+        "127.0.0.1:0"});
+  ASSERT_TRUE(WaitForWorkers(2)) << server_.Log();
+  Client c(port_);
+  ASSERT_TRUE(c.Send("GET /sleep?30 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(WaitFor([&] {
+    return StripSpace(Stats()).find("\"status\":\"busy\"") != std::string::npos;
+  }, 20)) << Stats();
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(server_.Stop(SIGQUIT, 20), 0) << server_.Log();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_TRUE(server_.LogContains("quick shutdown")) << server_.Log();
 }
 
 }  // namespace
