@@ -88,7 +88,7 @@ class Master {
   void OnDeath(int slot, int status);
   void OnSignal(int sig);
   void Tick();
-  void CheckHarakiri(std::int64_t now_ms);
+  void CheckHarakiri();
   void CheckMemory();
   void CheckTouchFiles();
   void AdvanceChain();
@@ -424,9 +424,6 @@ void Master::AdvanceChain() {
     }
     return;
   }
-  if (chain_slot_ < 0 && chain_.empty()) {
-    // Finished (logged once, when the last replacement accepted).
-  }
 }
 
 void Master::OnSignal(int sig) {
@@ -480,7 +477,7 @@ void Master::OnSignal(int sig) {
   }
 }
 
-void Master::CheckHarakiri(std::int64_t now_ms) {
+void Master::CheckHarakiri() {
   if (cfg_.harakiri <= 0) return;
   std::int64_t now_us = Scoreboard::WallMicros();
   std::int64_t limit_us = std::int64_t{cfg_.harakiri} * 1000000;
@@ -514,7 +511,6 @@ void Master::CheckHarakiri(std::int64_t now_ms) {
       break;
     }
   }
-  (void)now_ms;
 }
 
 void Master::CheckMemory() {
@@ -567,7 +563,7 @@ void Master::CheckTouchFiles() {
 
 void Master::Tick() {
   std::int64_t now = NowMs();
-  CheckHarakiri(now);
+  CheckHarakiri();
   for (int slot = 0; slot < static_cast<int>(workers_.size()); ++slot) {
     WorkerProc& w = workers_[static_cast<size_t>(slot)];
     if (w.pid > 0 && w.stop_deadline_ms != 0 && now > w.stop_deadline_ms &&

@@ -249,6 +249,12 @@ class Process : public ::testing::Test {
   std::string StatsEval(const std::string& expr) {
     return PyJson(server_.dir(), Stats(), expr);
   }
+  // Waits until the stats show a worker running a request.
+  bool WaitUntilAWorkerIsBusy(double seconds = 20) {
+    return WaitFor(
+        [&] { return StripSpace(Stats()).find("\"status\":\"busy\"") != std::string::npos; },
+        seconds);
+  }
   // Answers from two different workers (needs --stats and --threads 1): the
   // first request sleeps a second; once the stats show its worker busy, the
   // second request can only be taken by the other worker. Returns {the
@@ -256,9 +262,7 @@ class Process : public ::testing::Test {
   std::pair<AppInfo, AppInfo> AskBothWorkers(const std::string& mount = "") {
     Client hold(port_);
     hold.Send("GET " + mount + "/sleep?1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-    bool busy = WaitFor(
-        [&] { return StripSpace(Stats()).find("\"status\":\"busy\"") != std::string::npos; },
-        20);
+    bool busy = WaitUntilAWorkerIsBusy();
     AppInfo other;
     if (busy) other = Ask(port_, mount + "/");
     AppInfo held = ParseApp(ParseReply(hold.ReadUntilClose(20)));
@@ -643,9 +647,7 @@ TEST_F(Process, SigtermFinishesTheRequestInFlight) {
   Client c(port_);
   ASSERT_TRUE(c.Send("GET /sleep?1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
   // The request is running once its worker shows busy.
-  ASSERT_TRUE(WaitFor([&] {
-    return StripSpace(Stats()).find("\"status\":\"busy\"") != std::string::npos;
-  }, 20)) << Stats();
+  ASSERT_TRUE(WaitUntilAWorkerIsBusy()) << Stats();
   ASSERT_TRUE(server_.Signal(SIGTERM));
   Reply r = ParseReply(c.ReadUntilClose(20));
   EXPECT_TRUE(r.complete) << r.raw;
@@ -951,9 +953,7 @@ TEST_F(Process, MercyKillsAWorkerThatWillNotStop) {
   ASSERT_TRUE(WaitForWorkers(1)) << server_.Log();
   Client c(port_);
   ASSERT_TRUE(c.Send("GET /sleep?30 HTTP/1.1\r\nHost: t\r\n\r\n"));
-  ASSERT_TRUE(WaitFor([&] {
-    return StripSpace(Stats()).find("\"status\":\"busy\"") != std::string::npos;
-  }, 20)) << Stats();
+  ASSERT_TRUE(WaitUntilAWorkerIsBusy()) << Stats();
   auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(server_.Signal(SIGTERM));
   EXPECT_EQ(server_.Stop(0, 20), 0) << server_.Log();
@@ -968,9 +968,7 @@ TEST_F(Process, SigquitShutsDownWithoutWaiting) {
   ASSERT_TRUE(WaitForWorkers(2)) << server_.Log();
   Client c(port_);
   ASSERT_TRUE(c.Send("GET /sleep?30 HTTP/1.1\r\nHost: t\r\n\r\n"));
-  ASSERT_TRUE(WaitFor([&] {
-    return StripSpace(Stats()).find("\"status\":\"busy\"") != std::string::npos;
-  }, 20)) << Stats();
+  ASSERT_TRUE(WaitUntilAWorkerIsBusy()) << Stats();
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(server_.Stop(SIGQUIT, 20), 0) << server_.Log();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
