@@ -1,5 +1,6 @@
 // The subhost command: flags and ini files as uWSGI and gunicorn users know
 // them, an Engine with the mounts, and a Server on the listeners.
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -85,7 +86,19 @@ int Serve(const ServerConfig& cfg) {
 
 }  // namespace
 
+// Request threads allocate and free body-sized buffers (64 KiB and up) on
+// every request. With glibc's default, freeing one at the top of a thread's
+// arena hands the pages back (madvise) and the next request faults them in
+// again: a 64 KiB POST echo ran 10x slower than with the pages kept. Keep
+// up to 8 MiB free per arena, and let allocations up to 1 MiB come from
+// the arenas instead of a fresh mmap each time.
+void TuneMalloc() {
+  ::mallopt(M_TRIM_THRESHOLD, 8 << 20);
+  ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
+}
+
 int main(int argc, char** argv) {
+  TuneMalloc();
   ServerConfig cfg;
   bool help = false, version = false;
   std::string error;
