@@ -1,231 +1,560 @@
 #!/usr/bin/python3.11
-"""Load comparison: subhost against uWSGI with wrk, in interleaved rounds.
+"""Load comparison: subhost against uWSGI, gunicorn and nginx, side by side.
 
-Starts each server on loopback with the same processes and threads, runs wrk
-against each in turn (A, B, A, B, ...) so that machine drift hits all alike,
-and prints the median requests/s, p50/p99 latency and peak RSS per server,
-with the ratio to uWSGI.
+Each server starts on loopback with the same processes and threads; wrk runs
+against each in turn (A, B, C, A, B, C, ...) so that machine drift hits all
+alike. For every scenario the report gives the median requests/s, p50 and
+p99 latency and peak RSS of each server, and its ratio to uWSGI.
 
-  benchmarks/load/compare.py [--scenario hello|mounts10|idle] [--rounds 3]
-                             [--duration 5] [--threads 4] [--connections 64]
-                             [--processes 1]
+  benchmarks/load/compare.py --quick          # one short round: < 3 minutes
+  benchmarks/load/compare.py                  # full: 3 rounds of 5 s
+  benchmarks/load/compare.py --scenarios hello,mounts10 --servers subhost,uwsgi
+
+Servers
+  subhost           --http-socket
+  uwsgi             --http11-socket
+  gunicorn-sync     -k sync (one request at a time per worker; no threads)
+  gunicorn-gthread  -k gthread --threads T
+  nginx-static      nginx answering a fixed body: this machine's ceiling
+  subhost+nginx     nginx uwsgi_pass to subhost --socket (unix socket)
+  uwsgi+nginx       the same nginx, uwsgi_pass to uwsgi --socket
+
+Output: load.md (tables), load.png (chart) and load.json (every round)
+under benchmarks/results/<time>-load/, or --out DIR.
 """
 import argparse
+import errno
+import json
 import os
 import re
-import resource
-import signal
+import selectors
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HELLO = os.path.join(ROOT, 'samples', 'hello.py')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), 'lib'))
+import benchlib  # noqa: E402
+from benchlib import ROOT, free_port  # noqa: E402
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 
-PEERS = ['wrk', 'uwsgi-core', 'uwsgi-plugin-python3']
+# An app: (file for subhost/uWSGI, directory and module:callable for gunicorn).
+APPS = {
+    'hello': (os.path.join(ROOT, 'samples', 'hello.py'),
+              os.path.join(ROOT, 'samples'), 'hello:application'),
+    'bench': (os.path.join(HERE, 'bench_app.py'), HERE, 'bench_app:application'),
+    'flask': (os.path.join(ROOT, 'samples', 'flask_app', 'app.py'),
+              os.path.join(ROOT, 'samples'), 'flask_app.app:application'),
+    'django': (os.path.join(ROOT, 'samples', 'django_site', 'wsgi_app.py'),
+               os.path.join(ROOT, 'samples', 'django_site'),
+               'wsgi_app:application'),
+}
 
+ALL_SERVERS = ['subhost', 'uwsgi', 'gunicorn-sync', 'gunicorn-gthread',
+               'nginx-static', 'subhost+nginx', 'uwsgi+nginx']
+APP_SERVERS = [s for s in ALL_SERVERS if s != 'nginx-static']
+MOUNT_SERVERS = ['subhost', 'uwsgi', 'subhost+nginx', 'uwsgi+nginx']
 
-def ensure_peers():
-    """Installs the Debian packages of the peers when missing (needs root)."""
-    missing = [p for p in PEERS if subprocess.run(
-        ['dpkg-query', '-W', '-f=${Status}', p], capture_output=True,
-        text=True).stdout != 'install ok installed']
-    if missing:
-        print('installing: %s' % ' '.join(missing), file=sys.stderr)
-        env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-        subprocess.run(['apt-get', 'update', '-qq'], check=True, env=env)
-        subprocess.run(['apt-get', 'install', '-y', '-qq'] + missing,
-                       check=True, env=env)
+# name: (what it measures, app, mounts, servers, path or lua, idle connections)
+SCENARIOS = {
+    'hello': ('hello, keep-alive', 'hello', 1, ALL_SERVERS, '/', 0),
+    'close': ('hello, Connection: close', 'hello', 1, ALL_SERVERS, 'close', 0),
+    'mounts10': ('10 mounts, requests round-robin', 'hello', 10,
+                 MOUNT_SERVERS, 'rr', 0),
+    'mounts1': ('the same paths, all to 1 mount', 'hello', 1,
+                MOUNT_SERVERS, 'rr', 0),
+    'post64k': ('POST 64 KiB, echoed back', 'bench', 1, APP_SERVERS,
+                'post', 0),
+    'stream1m': ('1 MiB streamed response', 'bench', 1, APP_SERVERS,
+                 '/stream', 0),
+    'sleep10ms': ('app sleeps 10 ms per request', 'bench', 1, APP_SERVERS,
+                  '/sleep', 0),
+    'flask': ('the Flask sample, a template page', 'flask', 1, APP_SERVERS,
+              '/', 0),
+    'django': ('the Django sample, a template page', 'django', 1,
+               APP_SERVERS, '/', 0),
+    'idle': ('hello while 2,000 idle keep-alive connections are held',
+             'hello', 1, ALL_SERVERS, '/', 2000),
+}
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port, proc, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError('server exited: %s' % proc.args)
-        try:
-            socket.create_connection(('127.0.0.1', port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError('server did not listen: %s' % proc.args)
-
-
-def rss_kb(pid):
-    """RSS of pid and its children, in kB."""
-    total = 0
-    pids = [pid]
-    try:
-        out = subprocess.run(['pgrep', '-P', str(pid)], capture_output=True,
-                             text=True).stdout.split()
-        pids += [int(p) for p in out]
-    except OSError:
-        pass
-    for p in pids:
-        try:
-            with open('/proc/%d/status' % p) as f:
-                for line in f:
-                    if line.startswith('VmRSS:'):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
+KEEPALIVE_SECONDS = 300  # every server keeps idle connections this long
 
 
-def mount_args(kind, n):
-    if kind == 'subhost':
-        args = ['--mount', '/=' + HELLO]
-        for i in range(1, n):
-            args += ['--mount', '/m%d=%s' % (i, HELLO)]
-        return args
-    args = ['--wsgi-file', HELLO] if n == 1 else []
-    if n > 1:
-        args += ['--mount', '/=' + HELLO]
-        for i in range(1, n):
-            args += ['--mount', '/m%d=%s' % (i, HELLO)]
-        args += ['--manage-script-name']
-    return args
+def mount_args(server, app, mounts):
+    path = APPS[app][0]
+    if mounts == 1:
+        if server == 'subhost':
+            return ['--mount', '/=' + path]
+        return ['--wsgi-file', path]
+    args = ['--mount', '/=' + path]
+    for i in range(1, mounts):
+        args += ['--mount', '/m%d=%s' % (i, path)]
+    return args + (['--manage-script-name'] if server == 'uwsgi' else [])
 
 
-def start(kind, port, threads, mounts, log, processes=1):
-    if kind == 'subhost':
-        binary = os.environ.get('SUBHOST_BIN',
-                                os.path.join(ROOT, 'build', 'python3.11', 'subhost'))
-        cmd = [binary, '--http-socket', '127.0.0.1:%d' % port,
+def nginx_conf(dir, port, workers, upstream=None):
+    temp = ''.join('  %s_temp_path %s/%s;\n' % (k, dir, k)
+                   for k in ('client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'))
+    if upstream:
+        location = ('    location / {\n      include /etc/nginx/uwsgi_params;\n'
+                    '      uwsgi_pass unix:%s;\n'
+                    '      uwsgi_buffering off;\n    }\n' % upstream)
+    else:
+        location = ('    location / {\n      default_type text/plain;\n'
+                    '      return 200 "Hello, World!\\n";\n    }\n')
+    conf = os.path.join(dir, 'nginx.conf')
+    with open(conf, 'w') as f:
+        # Workers run as root when nginx is started by root: the sockets
+        # and temp folders here belong to root.
+        f.write('daemon off;\n%sworker_processes %d;\n'
+                'error_log %s/nginx-error.log;\npid %s/nginx.pid;\n'
+                'events { worker_connections 8192; }\n'
+                'http {\n  access_log off;\n%s'
+                '  keepalive_timeout %d;\n  keepalive_requests 10000000;\n'
+                '  client_max_body_size 16m;\n'
+                '  server {\n    listen 127.0.0.1:%d backlog=1024;\n%s  }\n}\n'
+                % ('user root;\n' if os.geteuid() == 0 else '', workers, dir,
+                   dir, temp, KEEPALIVE_SECONDS, port, location))
+    return conf
+
+
+class Running:
+    """The processes of one server under test, and the port wrk hits."""
+
+    def __init__(self, procs, port):
+        self.procs, self.port = procs, port
+
+    def rss_kb(self):
+        return sum(benchlib.rss_kb(p.pid) for p in self.procs)
+
+    def stop(self):
+        for p in self.procs:
+            # uWSGI's SIGINT and SIGQUIT are quick exits; gunicorn and nginx
+            # take SIGQUIT/SIGINT as quick too; subhost: SIGINT.
+            benchlib.stop(p, 2)
+
+
+def app_server_cmd(server, app, mounts, addr, protocol, processes, threads):
+    if server == 'subhost':
+        cmd = [benchlib.subhost_bin(),
+               '--http-socket' if protocol == 'http' else '--socket', addr,
                '--threads', str(threads), '--disable-logging',
-               '--socket-timeout', '300'] + mount_args(kind, mounts)
+               '--listen', '1024', '--socket-timeout', str(KEEPALIVE_SECONDS)]
         if processes > 1:
             cmd += ['--master', '--processes', str(processes)]
-    else:
-        cmd = ['uwsgi', '--plugin', 'python3', '--http11-socket',
-               '127.0.0.1:%d' % port, '--processes', str(processes),
-               '--threads', str(threads), '--disable-logging', '--listen',
-               '1024', '--so-keepalive'] + mount_args(kind, mounts)
+        return cmd + mount_args('subhost', app, mounts)
+    if server == 'uwsgi':
+        cmd = ['uwsgi', '--plugin', 'python3',
+               '--http11-socket' if protocol == 'http' else '--socket', addr,
+               '--processes', str(processes), '--threads', str(threads),
+               '--disable-logging', '--listen', '1024',
+               '--socket-timeout', str(KEEPALIVE_SECONDS),
+               '--buffer-size', '32768']
         if processes > 1:
             cmd.append('--master')
-    proc = subprocess.Popen(cmd, stdout=log, stderr=log)
-    wait_port(port, proc)
-    # Listening is not serving (a master binds before its workers start):
-    # one answered request first.
-    urllib.request.urlopen('http://127.0.0.1:%d/' % port, timeout=60).read()
-    return proc
+        return cmd + mount_args('uwsgi', app, mounts)
+    _, chdir, target = APPS[app]
+    cmd = ['gunicorn', '-b', addr, '-w', str(processes), '--chdir', chdir,
+           '--backlog', '1024', '--keep-alive', str(KEEPALIVE_SECONDS),
+           '--log-level', 'warning']
+    if server == 'gunicorn-gthread':
+        cmd += ['-k', 'gthread', '--threads', str(threads)]
+    else:
+        cmd += ['-k', 'sync']
+    return cmd + [target]
 
 
-def wrk(port, duration, connections, script=None):
-    cmd = ['wrk', '-t', '2', '-c', str(connections), '-d', '%ds' % duration,
-           '--latency']
-    if script:
-        cmd += ['-s', script]
-    cmd.append('http://127.0.0.1:%d/' % port)
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
-    rps = float(re.search(r'Requests/sec:\s+([\d.]+)', out).group(1))
+def start(server, scenario, args, logdir):
+    _, app, mounts, _, _, _ = SCENARIOS[scenario]
+    log = open(os.path.join(logdir, '%s.log' % server.replace('+', '-')), 'a')
+    log.write('\n=== %s %s\n' % (scenario, time.strftime('%H:%M:%S')))
+    log.flush()
 
-    def lat(p):
-        m = re.search(r'\s%s%%\s+([\d.]+)(us|ms|s)' % p, out)
-        v, unit = float(m.group(1)), m.group(2)
-        return v / 1000 if unit == 'us' else v * 1000 if unit == 's' else v
-    errors = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
-    socket_errors = re.search(r'Socket errors: (.*)', out)
-    return {'rps': rps, 'p50': lat(50), 'p99': lat(99),
-            'non2xx': int(errors.group(1)) if errors else 0,
-            'socket_errors': socket_errors.group(1) if socket_errors else ''}
+    def spawn(cmd):
+        return subprocess.Popen(cmd, stdout=log, stderr=log,
+                                stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    port = free_port()
+    procs = []
+    try:
+        if server == 'nginx-static' or server.endswith('+nginx'):
+            dir = tempfile.mkdtemp(prefix='nginx-', dir=logdir)
+            upstream = None
+            if server.endswith('+nginx'):
+                upstream = os.path.join(dir, 'app.sock')
+                procs.append(spawn(app_server_cmd(
+                    server.split('+')[0], app, mounts, upstream, 'uwsgi',
+                    args.processes, args.threads)))
+                deadline = time.time() + 60
+                while not os.path.exists(upstream):
+                    if procs[0].poll() is not None or time.time() > deadline:
+                        raise RuntimeError('%s did not start; see %s'
+                                           % (server, log.name))
+                    time.sleep(0.02)
+            workers = 1 if upstream else args.processes
+            conf = nginx_conf(dir, port, workers, upstream)
+            procs.append(spawn(['/usr/sbin/nginx', '-p', dir, '-c', conf,
+                                '-e', os.path.join(dir, 'nginx-error.log')]))
+        else:
+            addr = '127.0.0.1:%d' % port
+            procs.append(spawn(app_server_cmd(server, app, mounts, addr, 'http',
+                                              args.processes, args.threads)))
+        benchlib.wait_port(port, procs[-1])
+        benchlib.wait_http('http://127.0.0.1:%d/' % port, procs[-1])
+        if mounts > 1:
+            benchlib.wait_http('http://127.0.0.1:%d/m%d/' % (port, mounts - 1),
+                               procs[-1])
+    except Exception as e:
+        for p in procs:
+            benchlib.stop(p, 9)
+        raise RuntimeError('%s (%s): %s; log: %s' % (server, scenario, e, log.name))
+    finally:
+        log.close()
+    return Running(procs, port)
 
 
-def hold_idle(port, count):
-    socks = []
-    for _ in range(count):
-        s = socket.create_connection(('127.0.0.1', port))
-        s.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
-        socks.append(s)
-    for s in socks:
-        s.recv(4096)
-    return socks
-
-
-def main():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--scenario', default='hello',
-                    choices=['hello', 'mounts10', 'mounts1', 'idle'],
-                    help='mounts10: 10 mounts hit round-robin; mounts1: the '
-                         'same request mix against one root mount')
-    ap.add_argument('--rounds', type=int, default=3)
-    ap.add_argument('--duration', type=int, default=5)
-    ap.add_argument('--threads', type=int, default=4)
-    ap.add_argument('--processes', type=int, default=1,
-                    help='more than 1: both servers run --master with this '
-                         'many workers')
-    ap.add_argument('--connections', type=int, default=64)
-    ap.add_argument('--idle', type=int, default=5000)
-    ap.add_argument('--servers', default='subhost,uwsgi')
-    args = ap.parse_args()
-    ensure_peers()
-
-    mounts = 10 if args.scenario == 'mounts10' else 1
-    script = None
-    if args.scenario in ('mounts10', 'mounts1'):
-        mounts_in_paths = 10
-        script = os.path.join(tempfile.mkdtemp(), 'rr.lua')
-        paths = ','.join('"/m%d/x"' % i for i in range(1, mounts_in_paths)) + ',"/x"'
-        with open(script, 'w') as f:
+def lua_script(kind, mounts, dir):
+    path = os.path.join(dir, '%s.lua' % kind)
+    with open(path, 'w') as f:
+        if kind == 'rr':
+            paths = ','.join('"/m%d/x"' % i for i in range(1, 10)) + ',"/x"'
             f.write('local paths = {%s}\nlocal i = 0\n'
                     'request = function()\n  i = i %% #paths + 1\n'
                     '  return wrk.format("GET", paths[i])\nend\n' % paths)
-    results = {}
-    logdir = tempfile.mkdtemp(prefix='subhost-load-')
+        elif kind == 'post':
+            f.write('wrk.method = "POST"\nwrk.path = "/echo"\n'
+                    'wrk.body = string.rep("a", 65536)\n'
+                    'wrk.headers["Content-Type"] = "application/octet-stream"\n')
+    return path
+
+
+def wrk(port, duration, connections, target, scriptdir):
+    cmd = ['wrk', '-t', '2', '-c', str(connections), '-d', '%ds' % duration,
+           '--latency', '--timeout', '10s']
+    path = '/'
+    if target == 'close':
+        cmd += ['-H', 'Connection: close']
+    elif target in ('rr', 'post'):
+        cmd += ['-s', lua_script(target, 10, scriptdir)]
+    else:
+        path = target
+    cmd.append('http://127.0.0.1:%d%s' % (port, path))
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True,
+                              timeout=duration + 5)
+        out, err = done.stdout, done.stderr.strip()
+    except subprocess.TimeoutExpired:
+        out, err = '', 'wrk did not finish'
+    m = re.search(r'Requests/sec:\s+([\d.]+)', out)
+    if not m:
+        # A server that cannot take wrk's connections at all (its listen
+        # queue full of connections it does not serve) scores zero.
+        return {'rps': 0.0, 'p50': float('nan'), 'p99': float('nan'),
+                'non2xx': 0, 'errors': connections,
+                'note': err.splitlines()[-1] if err else 'no result'}
+
+    def lat(p):
+        m = re.search(r'\s%s%%\s+([\d.]+)(us|ms|s)\b' % p, out)
+        if not m:
+            return float('nan')
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == 'us' else v * 1000 if unit == 's' else v
+    non2xx = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
+    errors = re.search(r'Socket errors: connect (\d+), read (\d+), write (\d+), '
+                       r'timeout (\d+)', out)
+    return {'rps': float(m.group(1)), 'p50': lat(50), 'p99': lat(99),
+            'non2xx': int(non2xx.group(1)) if non2xx else 0,
+            'errors': sum(int(x) for x in errors.groups()) if errors else 0}
+
+
+def hold_idle(port, count, seconds=10):
+    """Opens count connections at once (non-blocking), sends a request on
+    each and waits, up to seconds in all, for the answers. Returns the
+    sockets, still open, and how many were answered with 200."""
+    sel = selectors.DefaultSelector()
+    socks = []
+    for _ in range(count):
+        s = socket.socket()
+        s.setblocking(False)
+        if s.connect_ex(('127.0.0.1', port)) not in (0, errno.EINPROGRESS):
+            s.close()
+            continue
+        socks.append(s)
+        sel.register(s, selectors.EVENT_WRITE, 'connect')
+    deadline = time.time() + seconds
+    answered = 0
+    pending = len(socks)
+    while pending and time.time() < deadline:
+        for key, _ in sel.select(timeout=max(0.0, deadline - time.time())):
+            s = key.fileobj
+            try:
+                if key.data == 'connect':
+                    if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                        s.send(b'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')
+                        sel.modify(s, selectors.EVENT_READ, 'answer')
+                        continue
+                elif s.recv(4096).split(b' ', 2)[1:2] == [b'200']:
+                    answered += 1
+            except OSError:
+                pass
+            sel.unregister(s)
+            pending -= 1
+    sel.close()
+    return socks, answered
+
+
+class PeakRss:
+    """Samples a server's RSS every 100 ms while a load runs."""
+
+    def __init__(self, running):
+        self.running, self.peak = running, running.rss_kb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, self.running.rss_kb())
+
+    def finish(self):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.running.rss_kb())
+        return self.peak / 1024
+
+
+def measure(server, scenario, args, logdir):
+    _, _, _, _, target, idle = SCENARIOS[scenario]
+    running = start(server, scenario, args, logdir)
+    try:
+        peak = PeakRss(running)
+        socks, answered = hold_idle(running.port, idle) if idle else ([], 0)
+        res = wrk(running.port, args.duration, args.connections, target, logdir)
+        res['rss_mb'] = peak.finish()
+        if idle:
+            res['idle_answered'] = answered
+        for s in socks:
+            s.close()
+        return res
+    finally:
+        running.stop()
+
+
+def median(results, key):
+    vals = [r[key] for r in results if r[key] == r[key]]  # drop NaN
+    return statistics.median(vals) if vals else float('nan')
+
+
+def baseline_of(server):
+    return 'uwsgi+nginx' if server.endswith('+nginx') else 'uwsgi'
+
+
+def fmt_ms(v):
+    return '%.2f ms' % v if v == v else '-'
+
+
+def fmt_ratio(a, b):
+    return '%.2fx' % (a / b) if b else 'n/a'
+
+
+def summarize(results, scenarios, servers):
+    """{scenario: {server: summary}} from the rounds."""
+    table = {}
+    for sc in scenarios:
+        for sv in servers:
+            rs = results.get(sc, {}).get(sv)
+            if not rs:
+                continue
+            table.setdefault(sc, {})[sv] = {
+                'rps': median(rs, 'rps'), 'p50': median(rs, 'p50'),
+                'p99': median(rs, 'p99'),
+                'rss_mb': max(r['rss_mb'] for r in rs),
+                'errors': sum(r['errors'] + r['non2xx'] for r in rs),
+                'idle_answered': min(r.get('idle_answered', 0) for r in rs),
+                'notes': sorted({r['note'] for r in rs if r.get('note')}),
+                'rounds': len(rs)}
+    return table
+
+
+def headline(table):
+    """The figures the project promises, computed from this run."""
+    rows = []
+
+    def get(sc, sv):
+        return table.get(sc, {}).get(sv, {}).get('rps')
+    pairs = [('hello throughput, subhost / uWSGI', 'hello', 'subhost', 'hello', 'uwsgi', 1.5),
+             ('hello behind nginx, subhost / uWSGI', 'hello', 'subhost+nginx', 'hello', 'uwsgi+nginx', None),
+             ('10 mounts / 1 mount, subhost', 'mounts10', 'subhost', 'mounts1', 'subhost', 0.95),
+             ('10 mounts / 1 mount, uWSGI', 'mounts10', 'uwsgi', 'mounts1', 'uwsgi', None),
+             ('hello with 2,000 idle connections / without, subhost', 'idle', 'subhost', 'hello', 'subhost', 0.95),
+             ('hello with 2,000 idle connections / without, uWSGI', 'idle', 'uwsgi', 'hello', 'uwsgi', None),
+             ('hello, subhost / nginx fixed body (the ceiling)', 'hello', 'subhost', 'hello', 'nginx-static', None)]
+    for label, sa, a, sb, b, goal in pairs:
+        va, vb = get(sa, a), get(sb, b)
+        if va is None or vb is None:
+            continue
+        ratio = va / vb if vb else float('nan')
+        verdict = ''
+        if goal is not None:
+            verdict = ('meets the goal (>= %.2fx)' if ratio >= goal
+                       else 'misses the goal (>= %.2fx)') % goal
+        rows.append((label, '%.0f / %.0f req/s' % (va, vb), '**%.2fx**' % ratio,
+                     verdict))
+    return rows
+
+
+def behind(table):
+    """Every scenario where a peer app server beats subhost (req/s, p99,
+    peak RSS), with the margin."""
+    lines = []
+    for sc, row in table.items():
+        for sv, s in row.items():
+            if sv == 'nginx-static' or sv.startswith('subhost'):
+                continue
+            mine = row.get('subhost+nginx' if sv.endswith('+nginx') else 'subhost')
+            if not mine:
+                continue
+            who = 'subhost+nginx' if sv.endswith('+nginx') else 'subhost'
+            if s['rps'] > mine['rps']:
+                lines.append('- %s: %s serves %.0f req/s, %s %.0f (%.0f%% fewer)'
+                             % (sc, sv, s['rps'], who, mine['rps'],
+                                100 * (1 - mine['rps'] / s['rps'])))
+            if mine['p99'] > 1.25 * s['p99'] and mine['p99'] - s['p99'] > 1:
+                lines.append('- %s: p99 latency %s %.1f ms against %s %.1f ms'
+                             % (sc, who, mine['p99'], sv, s['p99']))
+            if mine['rss_mb'] > 1.10 * s['rss_mb']:
+                lines.append('- %s: peak RSS %s %.1f MB against %s %.1f MB (+%.0f%%)'
+                             % (sc, who, mine['rss_mb'], sv, s['rss_mb'],
+                                100 * (mine['rss_mb'] / s['rss_mb'] - 1)))
+    return lines
+
+
+def report(table, args, command, out):
+    md = [benchlib.header_md('Load comparison', command)]
+    md.append('%d processes x %d threads each (gunicorn sync: %d processes, '
+              'one request at a time; nginx in front of an app server: 1 '
+              'worker; nginx-static: %d workers); wrk -t2 -c%d, %d round(s) '
+              'of %d s, interleaved; median req/s and latency, highest RSS '
+              '(all processes of the server, nginx included where it is part '
+              'of it). "vs uWSGI" is against uWSGI on the same path: direct, '
+              'or behind the same nginx.\n'
+              % (args.processes, args.threads, args.processes, args.processes,
+                 args.connections, args.rounds, args.duration))
+    head = headline(table)
+    if head:
+        md.append('## Headline\n')
+        md.append(benchlib.md_table(['figure', 'req/s', 'ratio', 'goal'], head))
+        md.append('')
+    for sc, row in table.items():
+        md.append('## %s: %s\n' % (sc, SCENARIOS[sc][0]))
+        rows = []
+        for sv, s in row.items():
+            base = row.get(baseline_of(sv), {}).get('rps') if sv != 'nginx-static' \
+                else row.get('uwsgi', {}).get('rps')
+            extra = ''
+            if SCENARIOS[sc][5]:
+                extra = ' (%d idle answered)' % s['idle_answered']
+            if s['notes']:
+                extra += ' ' + '; '.join(s['notes'])
+            rows.append((sv, '%.0f' % s['rps'], fmt_ratio(s['rps'], base or 0),
+                         fmt_ms(s['p50']), fmt_ms(s['p99']),
+                         '%.1f MB' % s['rss_mb'], '%d%s' % (s['errors'], extra)))
+        md.append(benchlib.md_table(['server', 'req/s', 'vs uWSGI', 'p50', 'p99',
+                                     'peak RSS', 'errors'], rows))
+        md.append('')
+    lines = behind(table)
+    md.append('## Where subhost is behind\n')
+    md.append('\n'.join(lines) if lines else 'Nowhere in this run.')
+    md.append('')
+    groups = list(table)
+    series = [s for s in ALL_SERVERS if any(s in table[g] for g in groups)]
+    values = {}
+    for g in groups:
+        for s in series:
+            if s in table[g]:
+                base = table[g].get(baseline_of(s) if s != 'nginx-static' else 'uwsgi',
+                                    {}).get('rps')
+                if base:
+                    values[(g, s)] = table[g][s]['rps'] / base
+    if benchlib.bar_chart(os.path.join(out, 'load.png'),
+                          'Requests/s relative to uWSGI (same path), %d x %d'
+                          % (args.processes, args.threads),
+                          groups, series, values, 'x uWSGI', baseline=1.0,
+                          log=True):
+        md.append('![requests/s relative to uWSGI](load.png)\n')
+    text = '\n'.join(md)
+    with open(os.path.join(out, 'load.md'), 'w') as f:
+        f.write(text)
+    return text
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--quick', action='store_true',
+                    help='1 round of 1 s per scenario and server (< 3 minutes)')
+    ap.add_argument('--rounds', type=int)
+    ap.add_argument('--duration', type=int, help='seconds of wrk per run')
+    ap.add_argument('--scenarios', default=','.join(SCENARIOS))
+    ap.add_argument('--servers', default=','.join(ALL_SERVERS))
+    ap.add_argument('--processes', type=int, default=2)
+    ap.add_argument('--threads', type=int, default=4)
+    ap.add_argument('--connections', type=int, default=64)
+    ap.add_argument('--out', help='output folder (default: a new one under '
+                                  'benchmarks/results/)')
+    args = ap.parse_args()
+    args.rounds = args.rounds or (1 if args.quick else 3)
+    args.duration = args.duration or (1 if args.quick else 5)
+    scenarios = args.scenarios.split(',')
     servers = args.servers.split(',')
-    for r in range(args.rounds):
-        for kind in servers:
-            port = free_port()
-            with open(os.path.join(logdir, '%s.log' % kind), 'a') as log:
-                proc = start(kind, port, args.threads, mounts, log,
-                             args.processes)
+    for name in scenarios:
+        if name not in SCENARIOS:
+            ap.error('unknown scenario %r (known: %s)' % (name, ', '.join(SCENARIOS)))
+    for name in servers:
+        if name not in ALL_SERVERS:
+            ap.error('unknown server %r (known: %s)' % (name, ', '.join(ALL_SERVERS)))
+    if not os.access(benchlib.subhost_bin(), os.X_OK):
+        ap.error('no subhost binary at %s: build first (tests/run_all.sh or '
+                 'cmake), or set SUBHOST_BIN' % benchlib.subhost_bin())
+    benchlib.ensure_peers()
+    benchlib.raise_fd_limit()
+    out = args.out or benchlib.run_dir('load')
+    os.makedirs(out, exist_ok=True)
+    logdir = tempfile.mkdtemp(prefix='subhost-load-')
+    command = ' '.join(['benchmarks/load/compare.py'] + sys.argv[1:])
+    results = {}
+    started = time.time()
+    for sc in scenarios:
+        for r in range(args.rounds):
+            for sv in servers:
+                if sv not in SCENARIOS[sc][3]:
+                    continue
                 try:
-                    idle = []
-                    base_rss = rss_kb(proc.pid)
-                    if args.scenario == 'idle':
-                        idle = hold_idle(port, args.idle)
-                    res = wrk(port, args.duration, args.connections, script)
-                    res['rss_mb'] = rss_kb(proc.pid) / 1024
-                    res['rss_growth_mb'] = (rss_kb(proc.pid) - base_rss) / 1024
-                    for s in idle:
-                        s.close()
-                finally:
-                    proc.send_signal(signal.SIGINT if kind == 'subhost' else signal.SIGQUIT)
-                    try:
-                        proc.wait(20)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
-                        proc.wait()
-            results.setdefault(kind, []).append(res)
-            print('round %d %-8s %9.0f req/s  p50 %.2f ms  p99 %.2f ms  rss %.1f MB %s'
-                  % (r + 1, kind, res['rps'], res['p50'], res['p99'], res['rss_mb'],
-                     res['socket_errors']), flush=True)
-    print('\nscenario %s, %d processes x %d threads, %d connections, %d rounds x %ds (median)'
-          % (args.scenario, args.processes, args.threads, args.connections,
-             args.rounds, args.duration))
-    base = statistics.median(x['rps'] for x in results.get('uwsgi', results[servers[0]]))
-    for kind in servers:
-        rs = results[kind]
-        rps = statistics.median(x['rps'] for x in rs)
-        print('| %-8s | %9.0f req/s | %.2fx uWSGI | p50 %.2f ms | p99 %.2f ms | peak RSS %.1f MB | RSS growth %.1f MB |'
-              % (kind, rps, rps / base, statistics.median(x['p50'] for x in rs),
-                 statistics.median(x['p99'] for x in rs), max(x['rss_mb'] for x in rs),
-                 statistics.median(x['rss_growth_mb'] for x in rs)))
+                    res = measure(sv, sc, args, logdir)
+                except RuntimeError as e:
+                    print('FAILED %s' % e, file=sys.stderr, flush=True)
+                    continue
+                results.setdefault(sc, {}).setdefault(sv, []).append(res)
+                print('%-9s round %d %-16s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms'
+                      '  rss %6.1f MB  errors %d%s'
+                      % (sc, r + 1, sv, res['rps'], res['p50'], res['p99'],
+                         res['rss_mb'], res['errors'] + res['non2xx'],
+                         ('  idle answered %d' % res['idle_answered']
+                          if 'idle_answered' in res else '') +
+                         ('  ' + res['note'] if res.get('note') else '')),
+                      flush=True)
+    with open(os.path.join(out, 'load.json'), 'w') as f:
+        json.dump({'args': vars(args), 'results': results}, f, indent=1)
+    table = summarize(results, scenarios, servers)
+    text = report(table, args, command, out)
+    print('\n' + text)
+    print('\nwritten to %s in %.0f s; server logs in %s'
+          % (out, time.time() - started, logdir))
+    return 0
 
 
 if __name__ == '__main__':

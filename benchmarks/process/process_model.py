@@ -19,8 +19,8 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, 'benchmarks', 'load'))
-from compare import ensure_peers, free_port  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, 'benchmarks', 'lib'))
+from benchlib import ensure_peers, free_port  # noqa: E402
 
 HELLO = os.path.join(ROOT, 'samples', 'hello.py')
 FLASK = os.path.join(ROOT, 'samples', 'flask_app', 'app.py')
@@ -121,12 +121,19 @@ def main():
     ap.add_argument('--mounts', type=int, default=10)
     ap.add_argument('--startup-mounts', type=int, default=50)
     ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--out', help='also write process.md in this folder')
     args = ap.parse_args()
+    md = []
+
+    def say(line=''):
+        print(line, flush=True)
+        md.append(line)
+
     ensure_peers()
     logdir = tempfile.mkdtemp(prefix='subhost-process-')
 
-    print('## Memory: 2 workers x %d Flask mounts, summed worker PSS (MB), '
-          'median of %d' % (args.mounts, args.rounds))
+    say('## Memory: 2 workers x %d Flask mounts, summed worker PSS (MB), '
+        'median of %d\n' % (args.mounts, args.rounds))
     mem = {}
     for r in range(args.rounds):
         for lazy in (False, True):
@@ -136,15 +143,15 @@ def main():
                 print('round %d %-7s %-8s %7.1f MB over %d workers'
                       % (r + 1, kind, 'lazy' if lazy else 'prefork', pss, n),
                       flush=True)
-    print('| server | prefork PSS | lazy-apps PSS | lazy / prefork |')
-    print('|---|---|---|---|')
+    say('| server | prefork PSS | lazy-apps PSS | lazy / prefork |')
+    say('|---|---|---|---|')
     for kind in ('subhost', 'uwsgi'):
         pre = statistics.median(mem[(kind, False)])
         lazy = statistics.median(mem[(kind, True)])
-        print('| %s | %.1f MB | %.1f MB | %.2fx |' % (kind, pre, lazy, lazy / pre))
+        say('| %s | %.1f MB | %.1f MB | %.2fx |' % (kind, pre, lazy, lazy / pre))
 
-    print('\n## Start-up: 2 workers, %d hello mounts, prefork, seconds until '
-          'every mount answers, median of %d' % (args.startup_mounts, args.rounds))
+    say('\n## Start-up: 2 workers, %d hello mounts, prefork, seconds until '
+        'every mount answers, median of %d\n' % (args.startup_mounts, args.rounds))
     times = {}
     for r in range(args.rounds):
         for kind in ('subhost', 'uwsgi'):
@@ -152,11 +159,14 @@ def main():
             times.setdefault(kind, []).append(t)
             print('round %d %-7s %.2f s' % (r + 1, kind, t), flush=True)
     base = statistics.median(times['uwsgi'])
-    print('| server | start-up | vs uWSGI |')
-    print('|---|---|---|')
+    say('| server | start-up | vs uWSGI |')
+    say('|---|---|---|')
     for kind in ('subhost', 'uwsgi'):
         t = statistics.median(times[kind])
-        print('| %s | %.2f s | %.2fx |' % (kind, t, t / base))
+        say('| %s | %.2f s | %.2fx |' % (kind, t, t / base))
+    if args.out:
+        with open(os.path.join(args.out, 'process.md'), 'w') as f:
+            f.write('\n'.join(md) + '\n')
     print('\nlogs in %s' % logdir)
 
 
