@@ -104,21 +104,95 @@ def section(path):
     return '\n'.join(body)
 
 
+READING = """## Reading the load tables
+
+- **Latency.** uWSGI's threads and gunicorn's sync workers each serve one
+  connection at a time and stay with a kept-alive connection until it
+  closes: with 64 connections and 8 threads, the connections that hold a
+  thread are answered at once while the others wait in the listen queue,
+  and wrk counts only the requests that were answered. Their p50 describes
+  the lucky connections. subhost's threads share one epoll set and take
+  every ready connection in turn, so its median sits near the fair share
+  (connections / throughput, by Little's law) and its p99 includes the
+  queueing that the others leave unmeasured.
+- **Connection: close.** RFC 9112 (section 9.6) says that a server which
+  receives "close" must close after its response. subhost and nginx do, and
+  the side that closes first keeps the TIME_WAIT socket and its cost.
+  uWSGI's `--http11-socket` answers and then waits for the client to close,
+  which hands that cost to wrk. Compare subhost with nginx's fixed body here.
+- **Idle connections.** uWSGI's `--http11-socket` gives a kept-alive
+  connection a thread until it closes: 2,000 idle ones take all the threads
+  and fill the listen queue, so wrk cannot connect. gunicorn's sync workers
+  close after each response. Behind nginx this does not arise.
+- **sleep10ms.** Throughput is bounded by the threads: 2 x 4 threads / 10 ms
+  = 800 req/s; gunicorn sync has one request at a time per worker.
+"""
+
+
+def assemble(out, quick, publish, minutes):
+    """Writes out/RESULTS.md (and, to publish, benchmarks/RESULTS.md) from
+    the tools' reports in out."""
+    command = 'benchmarks/run.py' + (' --quick' if quick else '') + \
+        (' --publish' if publish else '')
+    with open(os.path.join(out, 'process.md')) as f:
+        process = f.read()
+    with open(os.path.join(out, 'micro.md')) as f:
+        micro_md = f.read()
+    # The title block of the load report: the date, machine and versions
+    # (the commit measured) of this run, whenever the report is written.
+    with open(os.path.join(out, 'load.md')) as f:
+        facts = [line for line in f.read().split('\n\n', 2)[1].splitlines()
+                 if not line.startswith('- command:')]
+    doc = ['# subhost benchmark results', '',
+           '- command: `%s`' % command] + facts + [
+           '- duration: %.0f minutes' % minutes, '',
+           'Each tool can be rerun alone; its command is in its section. The '
+           'machine is shared and noisy: compare ratios within one run, not '
+           'absolute figures across runs.', '',
+           '# Load comparison\n', section(os.path.join(out, 'load.md')), '',
+           READING,
+           '# Isolation\n', section(os.path.join(out, 'isolation.md')), '',
+           '# Process model\n', 'Command: `benchmarks/process/process_model.py'
+           ' --rounds %s`\n' % ('1' if quick else '3'), process, '',
+           micro_md.replace('## ', '# ', 1)]
+    text = '\n'.join(doc)
+    with open(os.path.join(out, 'RESULTS.md'), 'w') as f:
+        f.write(text.replace('RESULTS_DIR/', ''))
+    if publish:
+        latest = os.path.join(ROOT, 'benchmarks', 'results', 'latest')
+        if os.path.abspath(out) != latest:
+            shutil.rmtree(latest, ignore_errors=True)
+            os.makedirs(latest)
+            for f in glob.glob(os.path.join(out, '*')):
+                shutil.copy(f, latest)
+        with open(os.path.join(ROOT, 'benchmarks', 'RESULTS.md'), 'w') as f:
+            f.write(text.replace('RESULTS_DIR/', 'results/latest/'))
+        print('published benchmarks/RESULTS.md and benchmarks/results/latest/')
+    print('report: %s' % os.path.join(out, 'RESULTS.md'))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--quick', action='store_true')
     ap.add_argument('--publish', action='store_true',
                     help='copy the report to benchmarks/RESULTS.md')
     ap.add_argument('--skip-build', action='store_true')
+    ap.add_argument('--report', metavar='DIR',
+                    help='only write the report again from the run in DIR')
+    ap.add_argument('--minutes', type=float, default=0,
+                    help='with --report: how long that run took')
     args = ap.parse_args()
     if args.quick and args.publish:
         ap.error('--publish is for full runs')
+    if args.report:
+        assemble(args.report, args.quick, args.publish, args.minutes)
+        return 0
     started = time.time()
     if not args.skip_build:
         build()
     out = benchlib.run_dir('quick' if args.quick else 'full')
     mode = ['--quick'] if args.quick else []
-    parts = {'micro': micro(out, args.quick)}
+    micro(out, args.quick)
     py = sys.executable
     sh([py, os.path.join(ROOT, 'benchmarks', 'load', 'compare.py'), '--out', out]
        + mode)
@@ -126,33 +200,7 @@ def main():
         '--out', out] + mode)
     sh([py, os.path.join(ROOT, 'benchmarks', 'process', 'process_model.py'),
         '--out', out, '--rounds', '1' if args.quick else '3'])
-    command = 'benchmarks/run.py' + (' --quick' if args.quick else '') + \
-        (' --publish' if args.publish else '')
-    minutes = (time.time() - started) / 60
-    doc = [benchlib.header_md('subhost benchmark results', command).rstrip(),
-           '- duration: %.0f minutes' % minutes, '',
-           'Each tool can be rerun alone; its command is in its section. The '
-           'machine is shared and noisy: compare ratios within one run, not '
-           'absolute figures across runs.', '',
-           '# Load comparison\n', section(os.path.join(out, 'load.md')), '',
-           '# Isolation\n', section(os.path.join(out, 'isolation.md')), '',
-           '# Process model\n', 'Command: `benchmarks/process/process_model.py'
-           ' --rounds %s`\n' % ('1' if args.quick else '3'),
-           open(os.path.join(out, 'process.md')).read(), '',
-           parts['micro'].replace('## ', '# ', 1)]
-    text = '\n'.join(doc)
-    with open(os.path.join(out, 'RESULTS.md'), 'w') as f:
-        f.write(text.replace('RESULTS_DIR/', ''))
-    if args.publish:
-        latest = os.path.join(ROOT, 'benchmarks', 'results', 'latest')
-        shutil.rmtree(latest, ignore_errors=True)
-        os.makedirs(latest)
-        for f in glob.glob(os.path.join(out, '*')):
-            shutil.copy(f, latest)
-        with open(os.path.join(ROOT, 'benchmarks', 'RESULTS.md'), 'w') as f:
-            f.write(text.replace('RESULTS_DIR/', 'results/latest/'))
-        print('published benchmarks/RESULTS.md and benchmarks/results/latest/')
-    print('report: %s (%.0f minutes)' % (os.path.join(out, 'RESULTS.md'), minutes))
+    assemble(out, args.quick, args.publish, (time.time() - started) / 60)
     return 0
 
 
