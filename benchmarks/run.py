@@ -164,7 +164,8 @@ def assemble(out, quick, publish, minutes):
             shutil.rmtree(latest, ignore_errors=True)
             os.makedirs(latest)
             for f in glob.glob(os.path.join(out, '*')):
-                shutil.copy(f, latest)
+                if os.path.basename(f) != 'RESULTS.md':  # published above it
+                    shutil.copy(f, latest)
         with open(os.path.join(ROOT, 'benchmarks', 'RESULTS.md'), 'w') as f:
             f.write(text.replace('RESULTS_DIR/', 'results/latest/'))
         print('published benchmarks/RESULTS.md and benchmarks/results/latest/')
