@@ -18,6 +18,7 @@ import glob
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -104,6 +105,39 @@ def section(path):
     return '\n'.join(body)
 
 
+# hello again at these processes x threads, subhost and uWSGI only: the
+# main comparison runs 2 x 4, and the ratio depends on the shape.
+SHAPES = [(1, 4), (1, 1)]
+
+
+def shapes_md(out):
+    rows = []
+    for p, t in SHAPES:
+        path = os.path.join(out, 'hello-%dx%d' % (p, t), 'load.json')
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            res = json.load(f)['results'].get('hello', {})
+        if 'subhost' not in res or 'uwsgi' not in res:
+            continue
+        med = {k: {m: statistics.median(r[m] for r in v) for m in ('rps', 'p99')}
+               for k, v in res.items()}
+        a, b = med['subhost'], med['uwsgi']
+        rows.append(('%d x %d' % (p, t), '%.0f' % a['rps'], '%.0f' % b['rps'],
+                     '**%.2fx**' % (a['rps'] / b['rps']) if b['rps'] else 'n/a',
+                     '%.2f ms' % a['p99'], '%.2f ms' % b['p99']))
+    if not rows:
+        return ''
+    return ('## hello at other shapes\n\nThe same hello scenario with other '
+            'processes x threads, subhost and uWSGI only. Command: '
+            '`benchmarks/load/compare.py --scenarios hello --servers '
+            'subhost,uwsgi --processes P --threads T`, same rounds as above; '
+            'per-shape reports in `hello-PxT/`.\n\n'
+            + benchlib.md_table(['processes x threads', 'subhost req/s',
+                                 'uWSGI req/s', 'ratio', 'subhost p99',
+                                 'uWSGI p99'], rows) + '\n')
+
+
 READING = """## Reading the load tables
 
 - **Latency.** uWSGI's threads and gunicorn's sync workers each serve one
@@ -150,7 +184,7 @@ def assemble(out, quick, publish, minutes):
            'machine is shared and noisy: compare ratios within one run, not '
            'absolute figures across runs.', '',
            '# Load comparison\n', section(os.path.join(out, 'load.md')), '',
-           READING,
+           shapes_md(out), READING,
            '# Isolation\n', section(os.path.join(out, 'isolation.md')), '',
            '# Process model\n', 'Command: `benchmarks/process/process_model.py'
            ' --rounds %s`\n' % ('1' if quick else '3'), process, '',
@@ -164,7 +198,9 @@ def assemble(out, quick, publish, minutes):
             shutil.rmtree(latest, ignore_errors=True)
             os.makedirs(latest)
             for f in glob.glob(os.path.join(out, '*')):
-                if os.path.basename(f) != 'RESULTS.md':  # published above it
+                if os.path.isdir(f):
+                    shutil.copytree(f, os.path.join(latest, os.path.basename(f)))
+                elif os.path.basename(f) != 'RESULTS.md':  # published above it
                     shutil.copy(f, latest)
         with open(os.path.join(ROOT, 'benchmarks', 'RESULTS.md'), 'w') as f:
             f.write(text.replace('RESULTS_DIR/', 'results/latest/'))
@@ -197,6 +233,11 @@ def main():
     py = sys.executable
     sh([py, os.path.join(ROOT, 'benchmarks', 'load', 'compare.py'), '--out', out]
        + mode)
+    for p, t in SHAPES:
+        sh([py, os.path.join(ROOT, 'benchmarks', 'load', 'compare.py'),
+            '--scenarios', 'hello', '--servers', 'subhost,uwsgi',
+            '--processes', str(p), '--threads', str(t),
+            '--out', os.path.join(out, 'hello-%dx%d' % (p, t))] + mode)
     sh([py, os.path.join(ROOT, 'benchmarks', 'isolation', 'isolation.py'),
         '--out', out] + mode)
     sh([py, os.path.join(ROOT, 'benchmarks', 'process', 'process_model.py'),
