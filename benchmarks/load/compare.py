@@ -424,7 +424,7 @@ def behind(table):
                 continue
             who = 'subhost+nginx' if sv.endswith('+nginx') else 'subhost'
             if s['rps'] > mine['rps']:
-                lines.append('- %s: %s serves %.0f req/s, %s %.0f (%.0f%% fewer)'
+                lines.append('- %s: %s serves %.0f req/s, %s %.0f (%.1f%% fewer)'
                              % (sc, sv, s['rps'], who, mine['rps'],
                                 100 * (1 - mine['rps'] / s['rps'])))
             if mine['p99'] > 1.25 * s['p99'] and mine['p99'] - s['p99'] > 1:
