@@ -213,34 +213,12 @@ def wrk(server, duration, connections, script):
                            timeout=duration + 60)
     except subprocess.TimeoutExpired:
         raise server.fail('wrk did not finish')
-    out = r.stdout
-    m = re.search(r'Requests/sec:\s+([\d.]+)', out)
-    if r.returncode != 0 or not m:
+    res = benchlib.parse_wrk(r.stdout)
+    if r.returncode != 0 or res['rps'] is None:
         raise server.fail('wrk failed (status %d): %s'
-                          % (r.returncode, (r.stderr or out).strip()[:300]))
+                          % (r.returncode, (r.stderr or r.stdout).strip()[:300]))
     server.check_alive()
-
-    def lat(p):
-        m = re.search(r'\s%s%%\s+([\d.]+)(us|ms|s)\b' % p, out)
-        if not m:
-            return None
-        v, unit = float(m.group(1)), m.group(2)
-        return v / 1000 if unit == 'us' else v * 1000 if unit == 's' else v
-    non2xx = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
-    sock = re.search(r'Socket errors: (.*)', out)
-    return {'rps': float(m.group(1)), 'p50': lat(50), 'p99': lat(99),
-            'non2xx': int(non2xx.group(1)) if non2xx else 0,
-            'socket_errors': sock.group(1).strip() if sock else ''}
-
-
-def rr_script(logdir, name, paths):
-    path = os.path.join(logdir, name + '.lua')
-    with open(path, 'w') as f:
-        f.write('local paths = {%s}\nlocal i = 0\n'
-                'request = function()\n  i = i %% #paths + 1\n'
-                '  return wrk.format("GET", paths[i])\nend\n'
-                % ', '.join('"%s"' % p for p in paths))
-    return path
+    return res
 
 
 def record_wrk(run, key, server, res, what):
@@ -285,7 +263,7 @@ def measure_throughput(run, rounds, counts, duration, connections):
     for r in range(rounds):
         for n in counts:
             paths = ['/m%d/x' % i for i in range(n)]
-            script = rr_script(run.logdir, 'paths-%d' % n, paths)
+            script = benchlib.rr_script(run.logdir, 'paths-%d' % n, paths)
             # Which layout goes first alternates by round, so drift over
             # the run does not always favour the same one.
             layouts = ('mounts', 'single') if r % 2 == 0 else ('single', 'mounts')
@@ -317,7 +295,7 @@ def measure_throughput(run, rounds, counts, duration, connections):
 
 def measure_own_gil(run, rounds, duration, connections, binary):
     mounts = [('/m0', CPU_APP), ('/m1', CPU_APP)]
-    script = rr_script(run.logdir, 'paths-cpu', ['/m0/', '/m1/'])
+    script = benchlib.rr_script(run.logdir, 'paths-cpu', ['/m0/', '/m1/'])
     for r in range(rounds):
         for own in (False, True):
             mode = 'own-gil' if own else 'shared-gil'

@@ -157,8 +157,37 @@ def pss_kb(pid):
     return 0
 
 
-def tree_pss_kb(pid):
-    return sum(pss_kb(p) for p in descendants(pid))
+def rr_script(dir, name, paths):
+    """A wrk Lua script sending GET to paths in turn; returns its path."""
+    path = os.path.join(dir, name + '.lua')
+    with open(path, 'w') as f:
+        f.write('local paths = {%s}\nlocal i = 0\n'
+                'request = function()\n  i = i %% #paths + 1\n'
+                '  return wrk.format("GET", paths[i])\nend\n'
+                % ', '.join('"%s"' % p for p in paths))
+    return path
+
+
+def parse_wrk(out):
+    """wrk --latency output as a dict: rps (None when wrk printed no
+    result), p50 and p99 in ms (None when absent), non2xx, errors (the
+    socket errors summed) and socket_errors (wrk's own words)."""
+    m = re.search(r'Requests/sec:\s+([\d.]+)', out)
+
+    def lat(p):
+        m = re.search(r'\s%s%%\s+([\d.]+)(us|ms|s)\b' % p, out)
+        if not m:
+            return None
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == 'us' else v * 1000 if unit == 's' else v
+    non2xx = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
+    sock = re.search(r'Socket errors: (.*)', out)
+    return {'rps': float(m.group(1)) if m else None,
+            'p50': lat(50), 'p99': lat(99),
+            'non2xx': int(non2xx.group(1)) if non2xx else 0,
+            'errors': sum(int(n) for n in re.findall(r'\d+', sock.group(1)))
+                      if sock else 0,
+            'socket_errors': sock.group(1).strip() if sock else ''}
 
 
 def _first_line(cmd):

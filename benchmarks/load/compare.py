@@ -26,7 +26,6 @@ import argparse
 import errno
 import json
 import os
-import re
 import selectors
 import socket
 import statistics
@@ -218,18 +217,15 @@ def start(server, scenario, args, logdir):
     return Running(procs, port)
 
 
-def lua_script(kind, mounts, dir):
+def lua_script(kind, dir):
+    if kind == 'rr':
+        return benchlib.rr_script(
+            dir, kind, ['/m%d/x' % i for i in range(1, 10)] + ['/x'])
     path = os.path.join(dir, '%s.lua' % kind)
     with open(path, 'w') as f:
-        if kind == 'rr':
-            paths = ','.join('"/m%d/x"' % i for i in range(1, 10)) + ',"/x"'
-            f.write('local paths = {%s}\nlocal i = 0\n'
-                    'request = function()\n  i = i %% #paths + 1\n'
-                    '  return wrk.format("GET", paths[i])\nend\n' % paths)
-        elif kind == 'post':
-            f.write('wrk.method = "POST"\nwrk.path = "/echo"\n'
-                    'wrk.body = string.rep("a", 65536)\n'
-                    'wrk.headers["Content-Type"] = "application/octet-stream"\n')
+        f.write('wrk.method = "POST"\nwrk.path = "/echo"\n'
+                'wrk.body = string.rep("a", 65536)\n'
+                'wrk.headers["Content-Type"] = "application/octet-stream"\n')
     return path
 
 
@@ -240,7 +236,7 @@ def wrk(port, duration, connections, target, scriptdir):
     if target == 'close':
         cmd += ['-H', 'Connection: close']
     elif target in ('rr', 'post'):
-        cmd += ['-s', lua_script(target, 10, scriptdir)]
+        cmd += ['-s', lua_script(target, scriptdir)]
     else:
         path = target
     cmd.append('http://127.0.0.1:%d%s' % (port, path))
@@ -250,26 +246,18 @@ def wrk(port, duration, connections, target, scriptdir):
         out, err = done.stdout, done.stderr.strip()
     except subprocess.TimeoutExpired:
         out, err = '', 'wrk did not finish'
-    m = re.search(r'Requests/sec:\s+([\d.]+)', out)
-    if not m:
+    res = benchlib.parse_wrk(out)
+    if res['rps'] is None:
         # A server that cannot take wrk's connections at all (its listen
         # queue full of connections it does not serve) scores zero.
         return {'rps': 0.0, 'p50': float('nan'), 'p99': float('nan'),
                 'non2xx': 0, 'errors': connections,
                 'note': err.splitlines()[-1] if err else 'no result'}
-
-    def lat(p):
-        m = re.search(r'\s%s%%\s+([\d.]+)(us|ms|s)\b' % p, out)
-        if not m:
-            return float('nan')
-        v, unit = float(m.group(1)), m.group(2)
-        return v / 1000 if unit == 'us' else v * 1000 if unit == 's' else v
-    non2xx = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
-    errors = re.search(r'Socket errors: connect (\d+), read (\d+), write (\d+), '
-                       r'timeout (\d+)', out)
-    return {'rps': float(m.group(1)), 'p50': lat(50), 'p99': lat(99),
-            'non2xx': int(non2xx.group(1)) if non2xx else 0,
-            'errors': sum(int(x) for x in errors.groups()) if errors else 0}
+    nan = float('nan')
+    return {'rps': res['rps'],
+            'p50': nan if res['p50'] is None else res['p50'],
+            'p99': nan if res['p99'] is None else res['p99'],
+            'non2xx': res['non2xx'], 'errors': res['errors']}
 
 
 def hold_idle(port, count, seconds=10):

@@ -20,20 +20,16 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'benchmarks', 'lib'))
+import benchlib  # noqa: E402
 from benchlib import ensure_peers, free_port  # noqa: E402
 
 HELLO = os.path.join(ROOT, 'samples', 'hello.py')
 FLASK = os.path.join(ROOT, 'samples', 'flask_app', 'app.py')
 
 
-def subhost_bin():
-    return os.environ.get('SUBHOST_BIN',
-                          os.path.join(ROOT, 'build', 'python3.11', 'subhost'))
-
-
 def command(kind, port, app, mounts, lazy):
     if kind == 'subhost':
-        cmd = [subhost_bin(), '--http-socket', '127.0.0.1:%d' % port]
+        cmd = [benchlib.subhost_bin(), '--http-socket', '127.0.0.1:%d' % port]
     else:
         cmd = ['uwsgi', '--plugin', 'python3', '--http11-socket',
                '127.0.0.1:%d' % port, '--manage-script-name']
@@ -44,20 +40,6 @@ def command(kind, port, app, mounts, lazy):
     for i in range(mounts):
         cmd += ['--mount', '/m%d=%s' % (i, app)]
     return cmd
-
-
-def children(pid):
-    out = subprocess.run(['pgrep', '-P', str(pid)], capture_output=True,
-                         text=True).stdout.split()
-    return [int(p) for p in out]
-
-
-def pss_kb(pid):
-    with open('/proc/%d/smaps_rollup' % pid) as f:
-        for line in f:
-            if line.startswith('Pss:'):
-                return int(line.split()[1])
-    return 0
 
 
 def wait_all_mounts(port, mounts, deadline):
@@ -103,8 +85,8 @@ def run(kind, app, mounts, lazy, logdir):
         for _ in range(2):
             wait_all_mounts(port, mounts, deadline)
         elapsed = time.monotonic() - t0
-        workers = children(proc.pid)
-        pss = sum(pss_kb(p) for p in workers) / 1024
+        workers = benchlib.descendants(proc.pid)[1:]
+        pss = sum(benchlib.pss_kb(p) for p in workers) / 1024
         return elapsed, pss, len(workers)
     finally:
         proc.terminate() if kind == 'subhost' else proc.send_signal(2)
