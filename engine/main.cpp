@@ -84,8 +84,6 @@ int Serve(const ServerConfig& cfg) {
   return 0;
 }
 
-}  // namespace
-
 // Request threads allocate and free body-sized buffers (64 KiB and up) on
 // every request. With glibc's default, freeing one at the top of a thread's
 // arena hands the pages back (madvise) and the next request faults them in
@@ -96,6 +94,8 @@ void TuneMalloc() {
   ::mallopt(M_TRIM_THRESHOLD, 8 << 20);
   ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   TuneMalloc();
