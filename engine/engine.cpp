@@ -134,6 +134,15 @@ class EngineImpl final : public Engine {
       return Status::Error("own_gil needs CPython 3.13 or newer (this is " +
                            PythonVersion() + ")");
     }
+    if (options_.own_gil) {
+      try {
+        for (const std::string& line : python::Runtime::PrepareForOwnGil(main_)) {
+          log_.Warning(line);
+        }
+      } catch (const std::runtime_error& e) {
+        return Status::Error(e.what());
+      }
+    }
     return Status::Ok();
   }
 

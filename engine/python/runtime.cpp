@@ -25,6 +25,7 @@ struct RuntimeState {
   std::unique_ptr<Interpreter> main;  // guarded by mu
   std::thread::id init_thread;
   int users = 0;  // guarded by mu: engines alive
+  bool datetime_in_main = false;  // guarded by mu: see PrepareForOwnGil
 };
 
 RuntimeState& State() {
@@ -91,6 +92,45 @@ void Runtime::Release() {
   RuntimeState& rt = State();
   std::lock_guard<std::mutex> lock(rt.mu);
   --rt.users;
+}
+
+std::vector<std::string> Runtime::PrepareForOwnGil(Interpreter& main) {
+  std::vector<std::string> applied;
+#if PY_VERSION_HEX >= 0x030D0000 && PY_VERSION_HEX < 0x030E0000
+  // CPython 3.13's _datetime keeps static types whose per-interpreter parts
+  // (tp_bases, tp_mro, the tp_dict constants) are made by the first
+  // interpreter that imports it. When that is an own-GIL sub-interpreter,
+  // those objects come from its own allocator, and ending the interpreters
+  // later frees them through another one's: "free(): invalid pointer" and
+  // SIGABRT at every stop once two own-GIL interpreters imported datetime
+  // (python/cpython#136421 on import, #136423 on finalization). The fix
+  // (gh-136583) makes the main interpreter set the types up at its start, and
+  // is what this does by hand: import _datetime in the main interpreter
+  // before any own-GIL one exists. The fix is in 3.14; it is not known here
+  // to be in any 3.13.x, so every 3.13 gets the workaround.
+  RuntimeState& rt = State();
+  std::lock_guard<std::mutex> lock(rt.mu);
+  if (rt.datetime_in_main) return applied;
+  {
+    Activation enter(main);
+    PyObject* module = PyImport_ImportModule("_datetime");
+    if (module == nullptr) {
+      PyErr_Clear();
+      throw std::runtime_error(
+          "cannot import _datetime in the main interpreter, which CPython " +
+          Version() +
+          " needs before own-GIL sub-interpreters (python/cpython#136421)");
+    }
+    Py_DECREF(module);
+  }
+  rt.datetime_in_main = true;
+  applied.push_back("own-GIL workaround for CPython " + Version() +
+                    ": _datetime imported in the main interpreter first "
+                    "(python/cpython#136421, #136423)");
+#else
+  (void)main;
+#endif
+  return applied;
 }
 
 std::string Runtime::Version() {

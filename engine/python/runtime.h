@@ -9,6 +9,7 @@
 #define SUBHOST_ENGINE_PYTHON_RUNTIME_H_
 
 #include <string>
+#include <vector>
 
 namespace subhost::python {
 
@@ -23,6 +24,12 @@ class Runtime {
   static void Release();
   // "3.11.2": the runtime's version, for logs.
   static std::string Version();
+  // Works around the runtime's known bugs with own-GIL sub-interpreters before
+  // the first one is created; idempotent. Returns a line for the log for each
+  // workaround newly applied (empty when none was needed), or throws
+  // std::runtime_error when one cannot be applied. Call with no thread state
+  // attached.
+  static std::vector<std::string> PrepareForOwnGil(Interpreter& main);
 };
 
 }  // namespace subhost::python

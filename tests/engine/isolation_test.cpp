@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
@@ -170,6 +171,39 @@ TEST(Isolation, OwnGilInterpretersServeConcurrently) {
   Options options;
   options.own_gil = true;
   StressMounts(options, 8, 4, 200);
+}
+
+// CPython 3.13.0 aborted at exit ("free(): invalid pointer") once two own-GIL
+// interpreters had imported _datetime (python/cpython#136423). The whole
+// life runs in a child so that its exit, Python's finalization included, is
+// what is checked.
+TEST(Isolation, OwnGilMountsWithDatetimeAndFlaskEndAndExitCleanly) {
+  if (!OwnGilSupported()) {
+    GTEST_SKIP() << "own-GIL sub-interpreters need CPython 3.13, this is "
+                 << PythonVersion();
+  }
+  auto life = [] {
+    LogCapture log;
+    Options options;
+    options.own_gil = true;
+    options.python_path = {SUBHOST_SAMPLES, "/usr/lib/python3/dist-packages"};
+    auto engine = MakeEngine(log, options);
+    for (const char* mp : {"/d1", "/d2"}) {
+      if (!engine->Mount(mp, App("datetime_app.py")).ok()) std::exit(10);
+    }
+    for (const char* mp : {"/f1", "/f2"}) {
+      if (!engine->Mount(mp, "flask_app.app:app").ok()) std::exit(11);
+    }
+    for (const char* path : {"/d1/", "/d2/", "/f1/json", "/f2/json"}) {
+      if (engine->Handle(Get(path)).status != 200) std::exit(12);
+    }
+    if (!log.Contains("own-GIL workaround") && PythonVersion().starts_with("3.13.")) {
+      std::exit(13);
+    }
+    engine.reset();
+    std::exit(0);
+  };
+  EXPECT_EXIT(life(), ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace
