@@ -43,7 +43,7 @@ void RaiseDescriptorLimit() {
 // One process, no master: the apps and the listeners in this process.
 int Serve(const ServerConfig& cfg) {
   subhost::Logger log;
-  for (const std::string& note : cfg.notes) log.Info(note);
+  for (const std::string& note : subhost::config::NoteLines(cfg)) log.Info(note);
   RaiseDescriptorLimit();
 
   // The C++ side owns these signals, taken by one thread.
@@ -102,8 +102,21 @@ int main(int argc, char** argv) {
   ServerConfig cfg;
   bool help = false, version = false;
   std::string error;
-  if (!subhost::config::ParseCommandLine(argc, argv, &cfg, &help, &version,
-                                         &error)) {
+  bool parsed = subhost::config::ParseCommandLine(argc, argv, &cfg, &help,
+                                                  &version, &error);
+  // --check-config reports on everything, errors included, and exits 1 on
+  // one; it may come after the option in error, so look for it in argv.
+  bool check = cfg.check_config;
+  for (int i = 1; i < argc && !check; ++i) {
+    std::string_view a = argv[i];
+    check = a == "--check-config" || a == "--print-config";
+  }
+  if (check && !help && !version) {
+    if (parsed) subhost::config::Validate(cfg, &error);
+    std::fputs(subhost::config::CheckConfigReport(cfg, error).c_str(), stdout);
+    return error.empty() ? 0 : 1;
+  }
+  if (!parsed) {
     std::fprintf(stderr, "subhost: %s (see --help)\n", error.c_str());
     return 2;
   }
@@ -122,7 +135,7 @@ int main(int argc, char** argv) {
   }
   if (NeedsMaster(cfg)) {
     subhost::Logger log;
-    for (const std::string& note : cfg.notes) log.Info(note);
+    for (const std::string& note : subhost::config::NoteLines(cfg)) log.Info(note);
     log.Info("subhost " + std::string(SUBHOST_VERSION) + " on CPython " +
              subhost::PythonVersion());
     RaiseDescriptorLimit();

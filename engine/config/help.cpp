@@ -23,9 +23,15 @@ std::string_view GroupTitle(OptionGroup group) {
     case OptionGroup::kLimits: return "Limits and timeouts";
     case OptionGroup::kLogging: return "Logging";
     case OptionGroup::kStats: return "Stats";
+    case OptionGroup::kDifferent:
+      return "uWSGI options mapped onto subhost's nearest behaviour (each "
+             "logs a note saying how)";
     case OptionGroup::kIgnored:
       return "Accepted and ignored (uWSGI options that change nothing here; "
              "each logs a note saying so)";
+    case OptionGroup::kUnsupported:
+      return "uWSGI features subhost does not have (accepted so a uWSGI "
+             "config starts; each logs what to use instead)";
   }
   return "Other";
 }
@@ -33,7 +39,8 @@ std::string_view GroupTitle(OptionGroup group) {
 constexpr OptionGroup kGroupOrder[] = {
     OptionGroup::kConfiguration, OptionGroup::kListeners, OptionGroup::kApps,
     OptionGroup::kPython,        OptionGroup::kProcess,   OptionGroup::kLimits,
-    OptionGroup::kLogging,       OptionGroup::kStats,     OptionGroup::kIgnored,
+    OptionGroup::kLogging,       OptionGroup::kStats,     OptionGroup::kDifferent,
+    OptionGroup::kIgnored,       OptionGroup::kUnsupported,
 };
 
 // The default of a numeric or string option, read from a default

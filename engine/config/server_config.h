@@ -40,6 +40,35 @@ struct MountSpecText {
   bool operator==(const MountSpecText&) const = default;
 };
 
+// One option or placeholder as configured: its name (canonical for options),
+// its value after expansion, and where: "app.ini:3" or "command line".
+struct ConfigSetting {
+  std::string name;
+  std::string value;
+  std::string where;
+
+  bool operator==(const ConfigSetting&) const = default;
+};
+
+enum class NoteGroup {
+  kInfo,         // what an option means here (--http, protocol)
+  kDifferent,    // a uWSGI option mapped onto subhost's nearest behaviour
+  kIgnored,      // a uWSGI option that changes nothing here
+  kUnsupported,  // a uWSGI feature subhost does not have; what to use
+  kPlaceholder,  // an ini key that is not an option, kept as a placeholder
+  kLanguage,     // the ini text: trailing text after a number, "key : value"
+  kPrint,        // uWSGI's `print`
+};
+
+struct ConfigNote {
+  NoteGroup group = NoteGroup::kInfo;
+  std::string key;    // the option or key ("pidfile"); "" for kInfo/kPrint
+  std::string where;  // "app.ini:3" or "command line"
+  std::string text;   // what subhost does instead, or the warning
+
+  bool operator==(const ConfigNote&) const = default;
+};
+
 struct ServerConfig {
   // --http-socket A, --http A (plus a note), gunicorn -b/--bind A: kHttp;
   // --socket/--uwsgi-socket/-s A: kUwsgi. In command-line order.
@@ -82,9 +111,22 @@ struct ServerConfig {
   std::vector<std::string> touch_reload;
   std::vector<std::string> touch_chain_reload;
   bool own_gil = false;     // subhost extension, CPython 3.13+
-  // Informational lines for the log at start: what --http means here, which
-  // uWSGI options were accepted and ignored. No duplicates.
-  std::vector<std::string> notes;
+  // uWSGI's `protocol`: what --socket listeners speak ("uwsgi" or "http").
+  std::string protocol = "uwsgi";
+  // --strict: an ini key that is not an option is an error, not a
+  // placeholder (checked by Validate, so that `strict` may come last).
+  bool strict = false;
+  // --check-config / --print-config: print CheckConfigReport and exit.
+  bool check_config = false;
+  // Every option applied, in order, with where it came from: what
+  // --check-config prints as the effective configuration.
+  std::vector<ConfigSetting> settings;
+  // Placeholders defined by keys that are not options, by set-ph, by set.
+  std::vector<ConfigSetting> placeholders;
+  // What the log says at start, grouped by NoteGroup: uWSGI options accepted
+  // but handled differently or not at all, keys kept as placeholders, ini
+  // language warnings. No duplicates.
+  std::vector<ConfigNote> notes;
 };
 
 // Parses argv (argv[0] is the program name) into *out, which starts as the
@@ -97,7 +139,8 @@ struct ServerConfig {
 // Accepted forms: "--flag value", "--flag=value", "-s value", "-svalue",
 // and bundled one-letter booleans ("-Mi"). Boolean flags take no value, or
 // "=true/false" (also yes/no, on/off, 1/0); the next argument is never taken
-// as a boolean's value. --chmod-socket's
+// as a boolean's value. Values expand $(VAR), @(file) and %(placeholder) as
+// in ini files. --chmod-socket's
 // value is optional: it takes the next argument only if that is an octal
 // mode. A required value is never taken from an argument starting with "--"
 // (that is reported as a missing value). "--" ends the options.
@@ -120,19 +163,36 @@ bool ParseCommandLine(int argc, const char* const* argv, ServerConfig* out,
 
 // Loads one ini file into *out, like "--ini path[:section]" does. The section
 // read is `section` if not empty (it must exist), else [subhost], else
-// [uwsgi] (drop-in use); other sections are skipped unread. Keys are long
-// flag names or their aliases without dashes ("http-socket = :9090",
-// "mount = /x=app.py", "master = true", "threads = 4"); a key may repeat,
-// with the same meaning as repeating the flag; a key alone on its line is a
-// boolean set to true. Lines whose first non-blank character is '#' or ';'
-// are comments ('#' later in a line is part of the value, as in uWSGI:
-// "env = COLOR=#fff"). In values, "%d" expands to the absolute directory of
-// the file with a trailing '/' (uWSGI's magic variable) and "%%" to '%'.
-// "ini = other.ini" includes another file (depth at most 16). Returns false
-// and sets *error to one line naming "path:line" and the key for an unknown
-// key or a bad value, or naming the path when it cannot be read or lacks the
-// section. A few harmless uWSGI options ("plugins", "enable-threads", ...,
-// see HelpText) are accepted and ignored with a line in out->notes.
+// [uwsgi] (drop-in use); other sections are skipped unread. uWSGI's ini
+// language, as its documentation defines it:
+//  - keys are long option names or aliases without dashes; a key may repeat,
+//    with the same meaning as repeating the flag; a key alone on its line is
+//    a boolean set to true; lines whose first non-blank character is '#' or
+//    ';' are comments ('#' later in a line is part of a text value:
+//    "env = COLOR=#fff");
+//  - a key that is not an option is a placeholder: "%(name)" in later values
+//    expands to its value (as does "%(option)" to an option's last value),
+//    with a kPlaceholder note; "set-ph = name=value" defines one silently;
+//    "%(a + b + 1)" is uWSGI's placeholder arithmetic;
+//  - "$(VAR)", "$(VAR:-default)", "$(VAR-default)" expand from the
+//    environment, "@(path)" to a file's content; magic variables expand to
+//    facts of the file being read: %d %p %s %n %e %c %x %0..%9, and %h
+//    (hostname), %k (cores), %t %T (time), %u %U %g %G (user, group), %v
+//    (cwd), %o/%O (the first file loaded), %[ (ESC), %% ('%');
+//  - if-env / if-not-env (VAR or VAR=VALUE), if-exists / if-not-exists,
+//    if-file / if-not-file, if-dir / if-not-dir, if-opt / if-not-opt
+//    (name or name=value), if-reload / if-not-reload ... endif, and
+//    for = a b c ... endfor, with %(_) the context value; blocks may nest;
+//  - a number (or boolean) followed by other text reads the number, as
+//    uWSGI's parsing does, with a kLanguage note ("buffer-size = 32768  #
+//    larger headers"); "key : value" lines are notes (uWSGI reads the whole
+//    line as a placeholder's name, so they set nothing);
+//  - "ini = other.ini", "ini = :section" (a section of the last file),
+//    "include" and "inherit" read another file at that point (depth at most
+//    16); "yaml", "json" and "xml" files are refused with their ini form.
+// Returns false and sets *error to one line naming "path:line" and the key
+// for a bad value, or naming the path when it cannot be read or lacks the
+// section.
 bool LoadIni(const std::string& path, const std::string& section,
              ServerConfig* out, std::string* error);
 
@@ -141,6 +201,16 @@ bool LoadIni(const std::string& path, const std::string& section,
 // "/x" and "/x/"), no listener address given twice, and every
 // --mount-main-interpreter names a mounted mountpoint. false + one line.
 bool Validate(const ServerConfig& config, std::string* error);
+
+// The notes as log lines, grouped: a heading line per NoteGroup present,
+// then one line per note ("  pidfile (app.ini:7): ...").
+std::vector<std::string> NoteLines(const ServerConfig& config);
+
+// What --check-config prints: the effective configuration (each value with
+// where it came from, then the defaults left as they are), the placeholders,
+// the notes, and `error` (from parsing or Validate) when not empty.
+std::string CheckConfigReport(const ServerConfig& config,
+                              const std::string& error);
 
 // The --help text: every option of Options(), one line each, grouped, with
 // its aliases and its uWSGI/gunicorn origin; ends with a newline.
@@ -168,7 +238,9 @@ enum class OptionGroup {
   kLimits,
   kLogging,
   kStats,
-  kIgnored,  // uWSGI options accepted and ignored with a note
+  kDifferent,    // uWSGI options mapped onto the nearest behaviour + note
+  kIgnored,      // uWSGI options accepted and ignored with a note
+  kUnsupported,  // uWSGI features subhost lacks: accepted, with what to use
 };
 
 struct OptionInfo;

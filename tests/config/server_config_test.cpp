@@ -112,8 +112,9 @@ TEST(CommandLine, HttpIsAnHttpListenerWithOneNoteExplainingIt) {
   EXPECT_EQ(c.listeners, (std::vector<ListenSpec>{{Proto::kHttp, ":9090"},
                                                    {Proto::kHttp, ":9090"}}));
   ASSERT_EQ(c.notes.size(), 1u);
-  EXPECT_TRUE(Contains(c.notes[0], "--http :9090"));
-  EXPECT_TRUE(Contains(c.notes[0], "HTTP router"));
+  EXPECT_EQ(c.notes[0].group, NoteGroup::kInfo);
+  EXPECT_TRUE(Contains(c.notes[0].text, "--http :9090"));
+  EXPECT_TRUE(Contains(c.notes[0].text, "HTTP router"));
 }
 
 TEST(CommandLine, GunicornBindAddsHttpListeners) {
@@ -268,6 +269,7 @@ TEST(CommandLine, SecondPositionalAppIsAnError) {
 TEST(CommandLine, ConfigFilesOtherThanIniAreRejected) {
   EXPECT_TRUE(Contains(ParseError({"app.yaml"}), "ini files only"));
   EXPECT_TRUE(Contains(ParseError({"app.json"}), "ini files only"));
+  EXPECT_TRUE(Contains(ParseError({"--xml", "app.xml"}), "ini files only"));
 }
 
 TEST(CommandLine, DoubleDashEndsOptions) {
@@ -474,13 +476,18 @@ TEST(CommandLine, HelpAndVersionSetTheirFlagAndStopParsing) {
 TEST(CommandLine, HarmlessUwsgiOptionsAreAcceptedWithOneNoteEach) {
   const ServerConfig c =
       Parsed({"--enable-threads", "-T", "--plugins", "python3", "--plugin=x",
-              "--die-on-term", "--uid", "www-data", "--strict",
-              "--thunder-lock", "--auto-procname", "--procname-prefix", "a",
-              "--gid=www-data"});
-  EXPECT_EQ(c.notes.size(), 9u);  // -T repeats --enable-threads
-  EXPECT_TRUE(Contains(c.notes[0], "'enable-threads'"));
-  EXPECT_TRUE(Contains(c.notes[1], "'plugin'"));
+              "--die-on-term", "--uid", "www-data", "--thunder-lock",
+              "--auto-procname", "--procname-prefix", "a", "--gid=www-data"});
+  ASSERT_EQ(c.notes.size(), 8u);  // -T repeats --enable-threads
+  EXPECT_EQ(c.notes[0].key, "enable-threads");
+  EXPECT_EQ(c.notes[0].group, NoteGroup::kIgnored);
+  EXPECT_EQ(c.notes[0].where, "command line");
+  EXPECT_EQ(c.notes[1].key, "plugin");
+  EXPECT_EQ(c.notes[3].key, "uid");
+  EXPECT_EQ(c.notes[3].group, NoteGroup::kUnsupported);
+  EXPECT_TRUE(Contains(c.notes[3].text, "does not switch user"));
   EXPECT_TRUE(c.mounts.empty());
+  EXPECT_FALSE(c.strict);
 }
 
 // Every spelling in the table is accepted, with a value of its kind.
@@ -490,6 +497,8 @@ TEST(CommandLine, EverySpellingInTheTableIsAccepted) {
     if (option.name == "env") return "K=V";
     if (option.name == "chmod-socket") return "660";
     if (option.name == "bind") return ":8000";
+    if (option.name == "set-placeholder" || option.name == "set") return "k=v";
+    if (option.name == "protocol") return "http";
     switch (option.kind) {
       case OptionKind::kInt:
       case OptionKind::kSize:
@@ -499,7 +508,11 @@ TEST(CommandLine, EverySpellingInTheTableIsAccepted) {
     }
   };
   for (const OptionInfo& option : Options()) {
-    if (option.name == "ini") continue;  // needs a file: see IniTest
+    // These read a file: see IniTest and IniLanguage.
+    if (option.name == "ini" || option.name == "include" ||
+        option.name == "yaml") {
+      continue;
+    }
     std::vector<std::string> spellings = {"--" + std::string(option.name)};
     for (std::string_view alias : option.aliases) {
       if (!alias.empty()) spellings.push_back("--" + std::string(alias));
@@ -528,7 +541,10 @@ TEST(OptionTable, LongNamesAreUniqueAndShortNamesSharedOnlyWithARule) {
     }
     EXPECT_FALSE(option.help.empty()) << option.name;
     EXPECT_EQ(option.help.find('\n'), std::string_view::npos) << option.name;
-    EXPECT_TRUE(option.apply != nullptr ||
+    // Options uWSGI has and subhost ignores or lacks leave a note instead.
+    const bool notes = option.group == OptionGroup::kIgnored ||
+                       option.group == OptionGroup::kUnsupported;
+    EXPECT_TRUE(option.apply != nullptr || notes ||
                 !std::holds_alternative<std::monostate>(option.field))
         << option.name << " stores nothing";
   }
@@ -761,13 +777,13 @@ TEST_F(IniTest, PercentDExpandsToTheFilesDirectory) {
                                  "chdir = %d\n"
                                  "wsgi-file = %dapp.py\n"
                                  "env = RATE=100%%\n"
-                                 "env = OTHER=%x\n");
+                                 "env = OTHER=%y\n");
   const ServerConfig c = Loaded(path);
   EXPECT_EQ(c.chdir, dir_ + "/");
   EXPECT_EQ(c.mounts,
             (std::vector<MountSpecText>{{"/", dir_ + "/app.py"}}));
   EXPECT_EQ(c.env, (std::vector<std::pair<std::string, std::string>>{
-                       {"RATE", "100%"}, {"OTHER", "%x"}}));
+                       {"RATE", "100%"}, {"OTHER", "%y"}}));
 }
 
 TEST_F(IniTest, RepeatedKeysAppendListsAndReplaceScalars) {
@@ -812,20 +828,41 @@ TEST_F(IniTest, CrLfLineEndsAndAByteOrderMarkAreHandled) {
   EXPECT_TRUE(c.master);
 }
 
-TEST_F(IniTest, UnknownKeyIsAnErrorNamingFileLineAndKey) {
+// As in uWSGI, a key that is not an option is a placeholder; subhost adds a
+// note naming it, and --strict turns the notes into one error.
+TEST_F(IniTest, UnknownKeyIsAPlaceholderWithANoteNamingFileAndLine) {
   const std::string path = Write("k.ini",
                                  "[uwsgi]\n"
                                  "threads = 2\n"
                                  "spooler-processes = 200\n");
-  EXPECT_EQ(LoadError(path), path + ":3: unknown key 'spooler-processes'");
-  // From the command line the error is not prefixed a second time.
-  EXPECT_EQ(ParseError({"--ini", path}),
-            path + ":3: unknown key 'spooler-processes'");
+  const ServerConfig c = Loaded(path);
+  EXPECT_EQ(c.threads, 2);
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_EQ(c.notes[0].group, NoteGroup::kPlaceholder);
+  EXPECT_EQ(c.notes[0].key, "spooler-processes");
+  EXPECT_EQ(c.notes[0].where, path + ":3");
+  EXPECT_EQ(c.placeholders,
+            (std::vector<ConfigSetting>{{"spooler-processes", "200", path + ":3"}}));
+  std::string error;
+  ServerConfig strict = c;
+  strict.strict = true;
+  EXPECT_FALSE(Validate(strict, &error));
+  EXPECT_EQ(error, "strict: not options: 'spooler-processes' (" + path +
+                       ":3) (set-ph NAME=VALUE defines a placeholder in "
+                       "strict mode)");
 }
 
-TEST_F(IniTest, CommandLineOnlyOptionsAreUnknownKeys) {
+TEST_F(IniTest, CommandLineOnlyOptionsArePlaceholdersInIniFiles) {
   const std::string path = Write("h.ini", "[subhost]\nhelp = true\n");
-  EXPECT_EQ(LoadError(path), path + ":2: unknown key 'help'");
+  bool help = false;
+  ServerConfig c;
+  std::string error;
+  const std::string ini = "--ini=" + path;
+  const char* argv[] = {"subhost", ini.c_str()};
+  ASSERT_TRUE(ParseCommandLine(2, argv, &c, &help, nullptr, &error)) << error;
+  EXPECT_FALSE(help);
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_EQ(c.notes[0].key, "help");
 }
 
 TEST_F(IniTest, BadValueIsAnErrorNamingFileLineAndKey) {
@@ -884,8 +921,10 @@ TEST_F(IniTest, HarmlessUwsgiKeysAreIgnoredWithANote) {
                                  "die-on-term = true\n"
                                  "single-interpreter = true\n");
   const ServerConfig c = Loaded(path);
-  EXPECT_EQ(c.notes.size(), 3u);
-  EXPECT_TRUE(Contains(c.notes[0], "ignoring uWSGI option 'plugin'"));
+  ASSERT_EQ(c.notes.size(), 3u);
+  EXPECT_EQ(c.notes[0].key, "plugin");
+  EXPECT_EQ(c.notes[0].where, path + ":2");
+  EXPECT_EQ(c.notes[0].text, "subhost has Python built in");
   EXPECT_TRUE(c.single_interpreter);  // a real option, not ignored
 }
 
@@ -935,10 +974,10 @@ TEST_F(IniTest, IniIncludingItselfStopsWithAnError) {
 }
 
 TEST_F(IniTest, ErrorInAnIncludedIniNamesThatFileAndLine) {
-  const std::string inner = Write("inner.ini", "[subhost]\n\nnope = 1\n");
+  const std::string inner = Write("inner.ini", "[subhost]\n\nthreads = x\n");
   const std::string outer =
       Write("outer.ini", "[subhost]\nini = %dinner.ini\n");
-  EXPECT_EQ(LoadError(outer), inner + ":3: unknown key 'nope'");
+  EXPECT_EQ(LoadError(outer), inner + ":3: threads: 'x' is not a number");
 }
 
 }  // namespace
