@@ -15,7 +15,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <optional>
 #include <thread>
+#include <variant>
 
 #include "engine/config/parse_context.h"
 #include "engine/config/values.h"
@@ -25,21 +27,23 @@ namespace subhost::config {
 namespace {
 
 // The value of %(name): a placeholder, %(_), else the last value of an
-// option by that name (uWSGI: a placeholder may name any option).
-const std::string* Lookup(const ParseContext& context, std::string_view name) {
-  if (name == "_" && context.context_value) return &*context.context_value;
+// option by that name (uWSGI: a placeholder may name any option), else that
+// option's current value (its default).
+std::optional<std::string> Lookup(const ParseContext& context,
+                                  std::string_view name) {
+  if (name == "_" && context.context_value) return *context.context_value;
   if (auto it = context.placeholders.find(name);
       it != context.placeholders.end()) {
-    return &it->second;
+    return it->second;
   }
   const OptionInfo* option = FindLong(name);
+  if (option == nullptr) return std::nullopt;
   const auto& settings = context.config->settings;
   for (auto it = settings.rbegin(); it != settings.rend(); ++it) {
-    if (it->name == name || (option != nullptr && it->name == option->name)) {
-      return &it->value;
-    }
+    if (it->name == option->name) return it->value;
   }
-  return nullptr;
+  if (std::holds_alternative<std::monostate>(option->field)) return std::nullopt;
+  return CurrentValue(*option, *context.config);
 }
 
 // uWSGI's placeholder arithmetic: "%(a + b + 3 * 2)" is evaluated left to
@@ -55,8 +59,7 @@ bool EvaluateMath(std::string_view expression, const ParseContext& context,
     at = end + 1;
   }
   const auto value_of = [&](std::string_view token) -> std::string {
-    if (const std::string* v = Lookup(context, token)) return *v;
-    return std::string(token);
+    return Lookup(context, token).value_or(std::string(token));
   };
   std::string result;
   char pending = 0;
@@ -209,7 +212,8 @@ bool ExpandVariables(std::string_view value, ParseContext* context,
                             to->append(result);
                             return true;
                           }
-                          if (const std::string* v = Lookup(*context, inner)) {
+                          if (std::optional<std::string> v =
+                                  Lookup(*context, inner)) {
                             to->append(*v);
                             return true;
                           }

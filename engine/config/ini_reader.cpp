@@ -284,6 +284,7 @@ bool LoadIniFile(const std::string& path, const std::string& wanted_section,
       MagicFacts::ForFile(path, section, context->first_ini);
   std::vector<Entry> entries;
   std::string_view current;
+  int depth = 0;  // if-*/for blocks open at this line
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::string_view line = lines[i];
     const std::string_view t = Trim(line);
@@ -306,13 +307,18 @@ bool LoadIniFile(const std::string& path, const std::string& wanted_section,
                               Quoted(t), Trim(t.substr(0, t.find(':')))));
       continue;
     }
-    if (line.front() == ' ' || line.front() == '\t') {
+    if (ClosesBlock(key)) --depth;
+    // Indenting inside a block is layout; elsewhere it may be meant as a
+    // continuation line (Python's configparser reads it so), and uWSGI
+    // does not: say so.
+    if (depth <= 0 && (line.front() == ' ' || line.front() == '\t')) {
       NoteOddLine(context, where, key,
                   fmt::format("{}: indented; read as a key of its own, as "
                               "uWSGI reads it (not as a continuation of the "
                               "line before)",
                               key));
     }
+    if (OpensBlock(key) != BlockKind::kNone) ++depth;
     Entry e{std::string(key), std::nullopt, std::move(where)};
     if (eq != std::string_view::npos) {
       e.value = ExpandMagic(Trim(t.substr(eq + 1)), facts);

@@ -204,10 +204,9 @@ bool ApplySet(const OptionInfo&, const OptionValue& value,
     SetPlaceholder(context, name, text);
     return true;
   }
-  context->error_is_complete = false;
-  if (ApplyOption(*option, name, text, context, error)) return true;
-  context->error_is_complete = true;
-  return false;
+  const bool applied = ApplyOption(*option, name, text, context, error);
+  context->error_is_complete = false;  // the caller prefixes "--set: "
+  return applied;
 }
 
 bool ApplyPrint(const OptionInfo&, const OptionValue& value,

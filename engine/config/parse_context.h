@@ -61,6 +61,10 @@ bool ApplyOption(const OptionInfo& option, std::string_view label,
                  std::optional<std::string_view> text, ParseContext* context,
                  std::string* error);
 
+// A plain option's current value in config as text ("true", "4096",
+// "application"); "" for options without a field.
+std::string CurrentValue(const OptionInfo& option, const ServerConfig& config);
+
 // Defines a placeholder (recorded in config->placeholders for the report).
 void SetPlaceholder(ParseContext* context, std::string_view name,
                     std::string_view value);

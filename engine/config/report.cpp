@@ -35,9 +35,9 @@ constexpr GroupInfo kNoteGroups[] = {
     {NoteGroup::kLanguage, "in the ini text:"},
 };
 
-// A plain option's current value in config, as the report shows it; ""
-// for options without a field.
-std::string FieldValue(const OptionInfo& option, const ServerConfig& config) {
+}  // namespace
+
+std::string CurrentValue(const OptionInfo& option, const ServerConfig& config) {
   if (auto* p = std::get_if<bool ServerConfig::*>(&option.field)) {
     return config.*(*p) ? "true" : "false";
   }
@@ -55,6 +55,8 @@ std::string FieldValue(const OptionInfo& option, const ServerConfig& config) {
   }
   return "";
 }
+
+namespace {
 
 void Row(std::string* out, std::string_view key, std::string_view value,
          std::string_view where) {
@@ -135,7 +137,7 @@ std::string CheckConfigReport(const ServerConfig& config,
             option.field)) {
       continue;
     }
-    Row(&out, option.name, FieldValue(option, config), "default");
+    Row(&out, option.name, CurrentValue(option, config), "default");
   }
   if (!config.placeholders.empty()) {
     out += "placeholders:\n";
