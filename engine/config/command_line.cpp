@@ -66,9 +66,8 @@ bool CanBeValue(int i, int argc, const char* const* argv) {
   return i < argc && !std::string_view(argv[i]).starts_with("--");
 }
 
-bool ParseLong(std::string_view arg, int* i, int argc,
-               const char* const* argv, ParseContext* context,
-               std::string* error) {
+bool ParseLong(std::string_view arg, int* i, int argc, const char* const* argv,
+               ParseContext* context, std::string* error) {
   const std::string_view body = arg.substr(2);
   const std::size_t eq = body.find('=');
   const std::string_view name = body.substr(0, eq);
@@ -90,9 +89,8 @@ bool ParseLong(std::string_view arg, int* i, int argc,
 }
 
 // "-M", "-Mi" (booleans bundled), "-s ADDR", "-sADDR", "-C", "-C 660".
-bool ParseShort(std::string_view arg, int* i, int argc,
-                const char* const* argv, ParseContext* context,
-                std::string* error) {
+bool ParseShort(std::string_view arg, int* i, int argc, const char* const* argv,
+                ParseContext* context, std::string* error) {
   for (std::size_t j = 1; j < arg.size(); ++j) {
     const std::string where = fmt::format("-{}", arg[j]);
     const std::vector<const OptionInfo*> candidates = FindShort(arg[j]);
@@ -138,8 +136,8 @@ bool ParseShort(std::string_view arg, int* i, int argc,
       names.push_back(candidate->name);
     }
     fmt::format_to(std::back_inserter(*error),
-                   " ({} means --{} depending on its value; see --help)",
-                   where, fmt::join(names, " or --"));
+                   " ({} means --{} depending on its value; see --help)", where,
+                   fmt::join(names, " or --"));
     return false;
   }
   return true;
@@ -148,8 +146,7 @@ bool ParseShort(std::string_view arg, int* i, int argc,
 }  // namespace
 
 bool ParseCommandLine(int argc, const char* const* argv, ServerConfig* out,
-                      bool* show_help, bool* show_version,
-                      std::string* error) {
+                      bool* show_help, bool* show_version, std::string* error) {
   ParseContext context;
   context.config = out;
   context.show_help = show_help;

@@ -14,8 +14,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <optional>
+#include <sstream>
 #include <thread>
 #include <variant>
 
@@ -42,7 +42,8 @@ std::optional<std::string> Lookup(const ParseContext& context,
   for (auto it = settings.rbegin(); it != settings.rend(); ++it) {
     if (it->name == option->name) return it->value;
   }
-  if (std::holds_alternative<std::monostate>(option->field)) return std::nullopt;
+  if (std::holds_alternative<std::monostate>(option->field))
+    return std::nullopt;
   return CurrentValue(*option, *context.config);
 }
 
@@ -68,14 +69,15 @@ bool EvaluateMath(std::string_view expression, const ParseContext& context,
     if (token == "++" || token == "--") {
       std::int64_t n = 0;
       if (ParseInteger(result, &n) != NumberStatus::kOk) {
-        *error = fmt::format("'%({})': '{}' is not a number", expression, result);
+        *error =
+            fmt::format("'%({})': '{}' is not a number", expression, result);
         return false;
       }
       result = std::to_string(token == "++" ? n + 1 : n - 1);
       continue;
     }
-    if (token.size() == 1 && std::string_view("+-*/").find(token[0]) !=
-                                 std::string_view::npos) {
+    if (token.size() == 1 &&
+        std::string_view("+-*/").find(token[0]) != std::string_view::npos) {
       pending = token[0];
       continue;
     }
@@ -98,10 +100,18 @@ bool EvaluateMath(std::string_view expression, const ParseContext& context,
         return false;
       }
       switch (pending) {
-        case '+': a += b; break;
-        case '-': a -= b; break;
-        case '*': a *= b; break;
-        case '/': a /= b; break;
+        case '+':
+          a += b;
+          break;
+        case '-':
+          a -= b;
+          break;
+        case '*':
+          a *= b;
+          break;
+        case '/':
+          a /= b;
+          break;
       }
       result = std::to_string(a);
     }
@@ -127,8 +137,8 @@ bool ReadWholeFile(const std::string& path, std::string* out) {
 
 // One pass over value for references opened by `open` ("$(", "@(", "%(").
 template <typename Resolve>
-bool ExpandPass(std::string_view value, std::string_view open,
-                std::string* out, std::string* error, Resolve resolve) {
+bool ExpandPass(std::string_view value, std::string_view open, std::string* out,
+                std::string* error, Resolve resolve) {
   out->clear();
   std::size_t at = 0;
   while (true) {
@@ -168,26 +178,26 @@ bool ExpandVariables(std::string_view value, ParseContext* context,
   }
   std::string env_done, files_done;
   // $(VAR), $(VAR:-default) (unset or empty), $(VAR-default) (unset).
-  bool ok = ExpandPass(
-      value, "$(", &env_done, error,
-      [](std::string_view inner, std::string_view, std::string* to) {
-        std::size_t dash = inner.find('-');
-        std::string name(inner.substr(0, dash));
-        bool empty_counts = false;
-        if (dash != std::string_view::npos && dash > 0 &&
-            inner[dash - 1] == ':') {
-          name.pop_back();
-          empty_counts = true;
-        }
-        const char* v = std::getenv(name.c_str());
-        if (dash != std::string_view::npos &&
-            (v == nullptr || (empty_counts && *v == '\0'))) {
-          to->append(inner.substr(dash + 1));
-        } else if (v != nullptr) {
-          to->append(v);
-        }
-        return true;
-      });
+  bool ok =
+      ExpandPass(value, "$(", &env_done, error,
+                 [](std::string_view inner, std::string_view, std::string* to) {
+                   std::size_t dash = inner.find('-');
+                   std::string name(inner.substr(0, dash));
+                   bool empty_counts = false;
+                   if (dash != std::string_view::npos && dash > 0 &&
+                       inner[dash - 1] == ':') {
+                     name.pop_back();
+                     empty_counts = true;
+                   }
+                   const char* v = std::getenv(name.c_str());
+                   if (dash != std::string_view::npos &&
+                       (v == nullptr || (empty_counts && *v == '\0'))) {
+                     to->append(inner.substr(dash + 1));
+                   } else if (v != nullptr) {
+                     to->append(v);
+                   }
+                   return true;
+                 });
   ok = ok && ExpandPass(env_done, "@(", &files_done, error,
                         [&](std::string_view inner, std::string_view,
                             std::string* to) {
@@ -201,32 +211,32 @@ bool ExpandVariables(std::string_view value, ParseContext* context,
                           to->append(content);
                           return true;
                         });
-  ok = ok && ExpandPass(files_done, "%(", out, error,
-                        [&](std::string_view inner, std::string_view whole,
-                            std::string* to) {
-                          if (inner.find(' ') != std::string_view::npos) {
-                            std::string result;
-                            if (!EvaluateMath(inner, *context, &result, error)) {
-                              return false;
-                            }
-                            to->append(result);
-                            return true;
-                          }
-                          if (std::optional<std::string> v =
-                                  Lookup(*context, inner)) {
-                            to->append(*v);
-                            return true;
-                          }
-                          // As uWSGI: an unknown placeholder stays as written.
-                          AddNote(context->config,
-                                  {NoteGroup::kLanguage, std::string(whole),
-                                   context->where,
-                                   fmt::format("{} is not defined (before this "
-                                               "line); kept as written",
-                                               whole)});
-                          to->append(whole);
-                          return true;
-                        });
+  ok =
+      ok &&
+      ExpandPass(
+          files_done, "%(", out, error,
+          [&](std::string_view inner, std::string_view whole, std::string* to) {
+            if (inner.find(' ') != std::string_view::npos) {
+              std::string result;
+              if (!EvaluateMath(inner, *context, &result, error)) {
+                return false;
+              }
+              to->append(result);
+              return true;
+            }
+            if (std::optional<std::string> v = Lookup(*context, inner)) {
+              to->append(*v);
+              return true;
+            }
+            // As uWSGI: an unknown placeholder stays as written.
+            AddNote(context->config,
+                    {NoteGroup::kLanguage, std::string(whole), context->where,
+                     fmt::format("{} is not defined (before this "
+                                 "line); kept as written",
+                                 whole)});
+            to->append(whole);
+            return true;
+          });
   return ok;
 }
 
@@ -272,14 +282,31 @@ std::string ExpandMagic(std::string_view value, const MagicFacts& m) {
     std::string fact;
     bool known = true;
     switch (c) {
-      case 'd': fact = m.dir; break;
-      case 'p': fact = m.path; break;
-      case 's': fact = m.filename; break;
-      case 'n': fact = m.stem; break;
-      case 'e': fact = m.extension; break;
-      case 'c': fact = m.dir_name; break;
-      case 'x': fact = m.section_id; break;
-      case 'o': case 'O': fact = m.first_file; break;
+      case 'd':
+        fact = m.dir;
+        break;
+      case 'p':
+        fact = m.path;
+        break;
+      case 's':
+        fact = m.filename;
+        break;
+      case 'n':
+        fact = m.stem;
+        break;
+      case 'e':
+        fact = m.extension;
+        break;
+      case 'c':
+        fact = m.dir_name;
+        break;
+      case 'x':
+        fact = m.section_id;
+        break;
+      case 'o':
+      case 'O':
+        fact = m.first_file;
+        break;
       case 'h': {
         char host[256] = {};
         ::gethostname(host, sizeof(host) - 1);
@@ -287,7 +314,8 @@ std::string ExpandMagic(std::string_view value, const MagicFacts& m) {
         break;
       }
       case 'k':
-        fact = std::to_string(std::max(1u, std::thread::hardware_concurrency()));
+        fact =
+            std::to_string(std::max(1u, std::thread::hardware_concurrency()));
         break;
       case 't':
       case 'T': {
@@ -297,8 +325,12 @@ std::string ExpandMagic(std::string_view value, const MagicFacts& m) {
                         : std::to_string(tv.tv_sec * 1000000LL + tv.tv_usec);
         break;
       }
-      case 'u': fact = std::to_string(::getuid()); break;
-      case 'g': fact = std::to_string(::getgid()); break;
+      case 'u':
+        fact = std::to_string(::getuid());
+        break;
+      case 'g':
+        fact = std::to_string(::getgid());
+        break;
       case 'U': {
         const passwd* pw = ::getpwuid(::getuid());
         fact = pw != nullptr ? pw->pw_name : std::to_string(::getuid());
@@ -314,8 +346,12 @@ std::string ExpandMagic(std::string_view value, const MagicFacts& m) {
         fact = std::filesystem::current_path(ec).string();
         break;
       }
-      case '[': fact = "\033"; break;
-      case '%': fact = "%"; break;
+      case '[':
+        fact = "\033";
+        break;
+      case '%':
+        fact = "%";
+        break;
       default:
         if (c >= '0' && c <= '9') {
           std::size_t n = static_cast<std::size_t>(c - '0');

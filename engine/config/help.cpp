@@ -15,14 +15,22 @@ constexpr std::size_t kHelpColumn = 32;
 
 std::string_view GroupTitle(OptionGroup group) {
   switch (group) {
-    case OptionGroup::kConfiguration: return "Configuration";
-    case OptionGroup::kListeners: return "Listeners";
-    case OptionGroup::kApps: return "Apps and mounts";
-    case OptionGroup::kPython: return "Python";
-    case OptionGroup::kProcess: return "Process model";
-    case OptionGroup::kLimits: return "Limits and timeouts";
-    case OptionGroup::kLogging: return "Logging";
-    case OptionGroup::kStats: return "Stats";
+    case OptionGroup::kConfiguration:
+      return "Configuration";
+    case OptionGroup::kListeners:
+      return "Listeners";
+    case OptionGroup::kApps:
+      return "Apps and mounts";
+    case OptionGroup::kPython:
+      return "Python";
+    case OptionGroup::kProcess:
+      return "Process model";
+    case OptionGroup::kLimits:
+      return "Limits and timeouts";
+    case OptionGroup::kLogging:
+      return "Logging";
+    case OptionGroup::kStats:
+      return "Stats";
     case OptionGroup::kDifferent:
       return "uWSGI options mapped onto subhost's nearest behaviour (each "
              "logs a note saying how)";
@@ -37,10 +45,12 @@ std::string_view GroupTitle(OptionGroup group) {
 }
 
 constexpr OptionGroup kGroupOrder[] = {
-    OptionGroup::kConfiguration, OptionGroup::kListeners, OptionGroup::kApps,
-    OptionGroup::kPython,        OptionGroup::kProcess,   OptionGroup::kLimits,
-    OptionGroup::kLogging,       OptionGroup::kStats,     OptionGroup::kDifferent,
-    OptionGroup::kIgnored,       OptionGroup::kUnsupported,
+    OptionGroup::kConfiguration, OptionGroup::kListeners,
+    OptionGroup::kApps,          OptionGroup::kPython,
+    OptionGroup::kProcess,       OptionGroup::kLimits,
+    OptionGroup::kLogging,       OptionGroup::kStats,
+    OptionGroup::kDifferent,     OptionGroup::kIgnored,
+    OptionGroup::kUnsupported,
 };
 
 // The default of a numeric or string option, read from a default

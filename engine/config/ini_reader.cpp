@@ -117,8 +117,8 @@ bool Condition(std::string_view key, const std::string& arg,
 
 void NoteOddLine(ParseContext* context, const std::string& where,
                  std::string_view line, std::string_view what) {
-  AddNote(context->config, {NoteGroup::kLanguage, std::string(line), where,
-                            std::string(what)});
+  AddNote(context->config,
+          {NoteGroup::kLanguage, std::string(line), where, std::string(what)});
 }
 
 bool ApplyEntry(const Entry& e, ParseContext* context, std::string* error) {
@@ -147,15 +147,17 @@ bool ApplyEntry(const Entry& e, ParseContext* context, std::string* error) {
                         context, error);
   // A text value that carries what looks like a trailing comment: uWSGI
   // keeps it in the value, and so does subhost, but say so.
-  if (ok && e.value && (option->kind == OptionKind::kString ||
-                        option->kind == OptionKind::kList)) {
+  if (ok && e.value &&
+      (option->kind == OptionKind::kString ||
+       option->kind == OptionKind::kList)) {
     std::size_t hash = e.value->find(" #");
     if (hash == std::string::npos) hash = e.value->find("\t#");
     if (hash != std::string::npos) {
-      NoteOddLine(context, e.where, e.key,
-                  fmt::format("{}: the value keeps '{}', as uWSGI keeps it: "
-                              "comments go on lines of their own",
-                              e.key, Trim(std::string_view(*e.value).substr(hash))));
+      NoteOddLine(
+          context, e.where, e.key,
+          fmt::format("{}: the value keeps '{}', as uWSGI keeps it: "
+                      "comments go on lines of their own",
+                      e.key, Trim(std::string_view(*e.value).substr(hash))));
     }
   }
   return ok;
@@ -356,9 +358,10 @@ bool LoadIniSpec(std::string_view spec, ParseContext* context,
       section = std::string(spec.substr(colon + 1));
       if (path.empty()) {
         if (context->last_ini.empty()) {
-          *error = fmt::format("{}: no ini file was read before to take the "
-                               "section from",
-                               Quoted(spec));
+          *error = fmt::format(
+              "{}: no ini file was read before to take the "
+              "section from",
+              Quoted(spec));
           return false;
         }
         path = context->last_ini;

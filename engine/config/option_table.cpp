@@ -67,7 +67,8 @@ bool ApplyMount(const OptionInfo&, const OptionValue& value,
     return false;
   }
   if (eq + 1 == value.text.size()) {
-    *error = fmt::format("{} has an empty TARGET after '='", Quoted(value.text));
+    *error =
+        fmt::format("{} has an empty TARGET after '='", Quoted(value.text));
     return false;
   }
   context->config->mounts.push_back({std::string(value.text.substr(0, eq)),
@@ -134,7 +135,8 @@ bool ApplyPythonPath(const OptionInfo&, const OptionValue& value,
 bool ApplyChmodSocket(const OptionInfo&, const OptionValue& value,
                       ParseContext* context, std::string* error) {
   if (!IsOctalMode(value.text)) {
-    *error = fmt::format("{} is not an octal mode like 660", Quoted(value.text));
+    *error =
+        fmt::format("{} is not an octal mode like 660", Quoted(value.text));
     return false;
   }
   context->config->chmod_socket = std::string(value.text);
@@ -469,111 +471,7 @@ constexpr OptionInfo kOptions[] = {
      .group = G::kStats, .origin = "subhost",
      .help = "serve Prometheus metrics over HTTP on ADDR (needs --master)",
      .field = &C::metrics},
-
-    // uWSGI options mapped onto subhost's nearest behaviour, with a note.
-    {.name = "http-timeout", .kind = K::kInt, .min = 1, .max = 86400, .metavar = "S", .group = G::kDifferent, .origin = "uWSGI", .help = "sets --socket-timeout: HTTP clients talk to the workers' own event loop, there is no separate router", .field = &C::socket_timeout},
-    {.name = "reload-mercy", .kind = K::kInt, .min = 1, .max = kIntMax, .metavar = "S", .group = G::kDifferent, .origin = "uWSGI", .help = "sets --worker-reload-mercy: how long each stopping worker may take", .field = &C::worker_reload_mercy},
-    {.name = "max-requests-delta", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kDifferent, .origin = "uWSGI", .help = "sets --max-requests-jitter: each worker recycles after --max-requests plus a random 0..N requests", .field = &C::max_requests_jitter},
-    {.name = "evil-reload-on-rss", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "MB", .group = G::kDifferent, .origin = "uWSGI", .help = "sets --reload-on-rss: the worker itself recycles when its RSS passes MB", .field = &C::reload_on_rss},
-    {.name = "lazy", .kind = K::kBool, .group = G::kDifferent, .origin = "uWSGI", .help = "sets --lazy-apps: apps load in each worker after fork", .field = &C::lazy_apps},
-
-    // uWSGI options that change nothing here: accepted, noted, ignored.
-    {.name = "plugin", .aliases = {"plugins"}, .kind = K::kList, .metavar = "VALUE", .group = G::kIgnored, .origin = "uWSGI", .help = "subhost has Python built in"},
-    {.name = "enable-threads", .short_names = "T", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "Python threads are always enabled"},
-    {.name = "die-on-term", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "SIGTERM always shuts down gracefully"},
-    {.name = "auto-procname", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "process names are left unchanged"},
-    {.name = "procname-prefix", .aliases = {"procname-prefix-spaced", "procname"}, .kind = K::kString, .metavar = "VALUE", .group = G::kIgnored, .origin = "uWSGI", .help = "process names are left unchanged"},
-    {.name = "thunder-lock", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "workers share each listener through EPOLLEXCLUSIVE; nothing to serialize"},
-    {.name = "harakiri-verbose", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "subhost's harakiri line always names the worker, method, path and mount"},
-    {.name = "memory-report", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "each worker's RSS is in the stats JSON (--stats) and the metrics (--metrics)"},
-    {.name = "log-4xx", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "every request is logged with its status (unless --disable-logging)"},
-    {.name = "log-5xx", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "every request is logged with its status (unless --disable-logging)"},
-    {.name = "disable-write-exception", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "a client that goes away ends its response quietly; the app sees no exception"},
-    {.name = "ignore-write-errors", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "a client that goes away ends its response quietly; nothing is logged as an error"},
-    {.name = "ignore-sigpipe", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "SIGPIPE never reaches subhost: its sends use MSG_NOSIGNAL"},
-    {.name = "offload-threads", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kIgnored, .origin = "uWSGI", .help = "wsgi.file_wrapper files go out with sendfile; there are no offload threads to size"},
-    {.name = "http-keepalive", .kind = K::kOptional, .metavar = "[=VALUE]", .group = G::kIgnored, .origin = "uWSGI", .help = "HTTP/1.1 keep-alive is always on; idle connections wait in the event loop, holding no thread"},
-    {.name = "http-auto-chunked", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "responses without Content-Length are sent chunked to HTTP/1.1 clients already"},
-    {.name = "honour-stdin", .aliases = {"honor-stdin"}, .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "subhost leaves stdin as it found it, which is what this asks"},
-    {.name = "no-default-app", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "a request that matches no mount gets 404 unless something is mounted at /"},
-    {.name = "log-master", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "each worker writes whole log lines itself, one write each, so lines never interleave"},
-    {.name = "no-orphans", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "workers always exit when their master dies"},
-    {.name = "py-call-osafterfork", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "subhost reseeds random and runs postfork hooks in every interpreter of every worker itself"},
-    {.name = "max-fd", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kIgnored, .origin = "uWSGI", .help = "subhost raises its descriptor limit to the hard limit at start"},
-    {.name = "wsgi-env-behaviour", .aliases = {"wsgi-env-behavior"}, .kind = K::kString, .metavar = "VALUE", .group = G::kIgnored, .origin = "uWSGI", .help = "each request gets a fresh environ"},
-    {.name = "master-as-root", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "subhost does not switch user"},
-    {.name = "vacuum-sockets", .kind = K::kBool, .group = G::kIgnored, .origin = "uWSGI", .help = "see --vacuum"},
-
-    // uWSGI features subhost does not have: accepted, with what to use.
-    {.name = "uid", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost does not switch user yet: start it as the user it should run as (systemd User=); as root it refuses to start with --uid"},
-    {.name = "gid", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost does not switch group yet: start it as the group it should run as (systemd Group=); as root it refuses to start with --gid"},
-    {.name = "chown-socket", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "create the socket in a directory the proxy's user can reach, with --chmod-socket"},
-    {.name = "pidfile", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "no pidfile is written yet: systemd tracks the master's pid (Type=exec); the first log line names it"},
-    {.name = "pidfile2", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "no pidfile is written yet: systemd tracks the master's pid (Type=exec); the first log line names it"},
-    {.name = "safe-pidfile", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "no pidfile is written yet: systemd tracks the master's pid (Type=exec); the first log line names it"},
-    {.name = "daemonize", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost stays in the foreground and logs to stderr: run it under systemd, or with nohup and a redirect"},
-    {.name = "daemonize2", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost stays in the foreground and logs to stderr: run it under systemd, or with nohup and a redirect"},
-    {.name = "logto", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "logs go to stderr: redirect it, or let systemd's journal keep it"},
-    {.name = "logto2", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "logs go to stderr: redirect it, or let systemd's journal keep it"},
-    {.name = "logger", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "logs go to stderr: redirect it, or let systemd's journal keep it"},
-    {.name = "req-logger", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "logs go to stderr: redirect it, or let systemd's journal keep it"},
-    {.name = "log-route", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "logs go to stderr: redirect it, or let systemd's journal keep it"},
-    {.name = "log-encoder", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "logs go to stderr: redirect it, or let systemd's journal keep it"},
-    {.name = "log-date", .aliases = {"logdate"}, .kind = K::kOptional, .metavar = "[=VALUE]", .group = G::kUnsupported, .origin = "uWSGI", .help = "log lines carry no date: the journal (or `ts`) adds one"},
-    {.name = "log-format", .aliases = {"logformat"}, .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "the access log has subhost's own fixed format"},
-    {.name = "log-slow", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kUnsupported, .origin = "uWSGI", .help = "every request is logged with its time in ms; filter on it"},
-    {.name = "log-x-forwarded-for", .kind = K::kBool, .group = G::kUnsupported, .origin = "uWSGI", .help = "the access log shows the peer's address; nginx logs the client's"},
-    {.name = "log-maxsize", .kind = K::kSize, .min = 0, .max = kIntMax, .metavar = "SIZE", .group = G::kUnsupported, .origin = "uWSGI", .help = "log rotation belongs to logrotate (copytruncate) or to the journal"},
-    {.name = "log-backupname", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "log rotation belongs to logrotate (copytruncate) or to the journal"},
-    {.name = "log-reopen", .kind = K::kBool, .group = G::kUnsupported, .origin = "uWSGI", .help = "log rotation belongs to logrotate (copytruncate) or to the journal"},
-    {.name = "static-map", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "serve static files from nginx (location /static/ { alias DIR/; }) or from the app (WhiteNoise)"},
-    {.name = "static-map2", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "serve static files from nginx (location /static/ { alias DIR/; }) or from the app (WhiteNoise)"},
-    {.name = "check-static", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "serve static files from nginx (location /static/ { alias DIR/; }) or from the app (WhiteNoise)"},
-    {.name = "static-safe", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "serve static files from nginx (location /static/ { alias DIR/; }) or from the app (WhiteNoise)"},
-    {.name = "static-index", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "serve static files from nginx (location /static/ { alias DIR/; }) or from the app (WhiteNoise)"},
-    {.name = "static-expires-type", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "serve static files from nginx (location /static/ { alias DIR/; }) or from the app (WhiteNoise)"},
-    {.name = "static-expires", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "serve static files from nginx (location /static/ { alias DIR/; }) or from the app (WhiteNoise)"},
-    {.name = "static-gzip-all", .kind = K::kBool, .group = G::kUnsupported, .origin = "uWSGI", .help = "serve static files from nginx (location /static/ { alias DIR/; }) or from the app (WhiteNoise)"},
-    {.name = "static-gzip", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "serve static files from nginx (location /static/ { alias DIR/; }) or from the app (WhiteNoise)"},
-    {.name = "cheaper", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost starts all --processes workers and keeps them; SIGTTIN/SIGTTOU add or remove one"},
-    {.name = "cheaper-initial", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost starts all --processes workers and keeps them; SIGTTIN/SIGTTOU add or remove one"},
-    {.name = "cheaper-step", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost starts all --processes workers and keeps them; SIGTTIN/SIGTTOU add or remove one"},
-    {.name = "cheaper-algo", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost starts all --processes workers and keeps them; SIGTTIN/SIGTTOU add or remove one"},
-    {.name = "cheaper-overload", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost starts all --processes workers and keeps them; SIGTTIN/SIGTTOU add or remove one"},
-    {.name = "max-worker-lifetime", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kUnsupported, .origin = "uWSGI", .help = "recycle workers with --max-requests (and --max-requests-jitter) or --reload-on-rss"},
-    {.name = "py-autoreload", .aliases = {"python-autoreload"}, .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kUnsupported, .origin = "uWSGI", .help = "use --touch-reload FILE and touch it from the deploy or the editor"},
-    {.name = "attach-daemon", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "run it as its own systemd service or supervisord program"},
-    {.name = "attach-daemon2", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "run it as its own systemd service or supervisord program"},
-    {.name = "smart-attach-daemon", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "run it as its own systemd service or supervisord program"},
-    {.name = "attach-control-daemon", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "run it as its own systemd service or supervisord program"},
-    {.name = "master-fifo", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "send signals to the master instead: HUP reload, TERM stop, TTIN/TTOU one worker more/fewer"},
-    {.name = "emperor", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "not supported: run one subhost with several --mount, or one per app under systemd"},
-    {.name = "gevent", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost holds idle connections in its event loop; use --threads for apps that block"},
-    {.name = "gevent-early-monkey-patch", .kind = K::kBool, .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost holds idle connections in its event loop; use --threads for apps that block"},
-    {.name = "async", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost holds idle connections in its event loop; use --threads for apps that block"},
-    {.name = "vhost", .kind = K::kBool, .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost routes by path prefix (--mount), not by Host: give each site its own nginx server block and prefix"},
-    {.name = "http-enable-proxy-protocol", .aliases = {"enable-proxy-protocol"}, .kind = K::kBool, .group = G::kUnsupported, .origin = "uWSGI", .help = "PROXY protocol headers are not read: have the proxy send X-Forwarded-For"},
-    {.name = "wsgi-disable-file-wrapper", .kind = K::kBool, .group = G::kUnsupported, .origin = "uWSGI", .help = "wsgi.file_wrapper is always offered"},
-    {.name = "import", .aliases = {"python-import", "pyimport"}, .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "import the module from the app's own WSGI file"},
-    {.name = "hook-master-start", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "run the command before subhost starts (systemd ExecStartPre)"},
-    {.name = "hook-pre-app", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "run the command before subhost starts (systemd ExecStartPre)"},
-    {.name = "add-header", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "set response headers in nginx (add_header) or in the app"},
-    {.name = "route", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost has no routing language: use nginx rules, or a mount per prefix"},
-    {.name = "route-uri", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost has no routing language: use nginx rules, or a mount per prefix"},
-    {.name = "route-host", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost has no routing language: use nginx rules, or a mount per prefix"},
-    {.name = "response-route", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "subhost has no routing language: use nginx rules, or a mount per prefix"},
-    {.name = "limit-as", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kUnsupported, .origin = "uWSGI", .help = "use --reload-on-rss to recycle a worker that grows"},
-    {.name = "reload-on-as", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kUnsupported, .origin = "uWSGI", .help = "use --reload-on-rss to recycle a worker that grows"},
-    {.name = "cache2", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "no shared cache: use Django's or Flask-Caching's backends (memcached, Redis)"},
-    {.name = "spooler", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "no spooler: use a task queue (Celery, RQ) run as its own service"},
-    {.name = "mule", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "no mules: run background work as its own service"},
-    {.name = "cron", .kind = K::kList, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "no cron: use systemd timers or cron"},
-    {.name = "http-websockets", .kind = K::kBool, .group = G::kUnsupported, .origin = "uWSGI", .help = "WebSockets are not served: route them to an ASGI server"},
-    {.name = "pyargv", .kind = K::kString, .metavar = "VALUE", .group = G::kUnsupported, .origin = "uWSGI", .help = "sys.argv is left as subhost's"},
-    {.name = "cpu-affinity", .kind = K::kInt, .min = 0, .max = kIntMax, .metavar = "N", .group = G::kUnsupported, .origin = "uWSGI", .help = "use taskset or systemd's CPUAffinity="},
-    {.name = "reuse-port", .kind = K::kBool, .group = G::kUnsupported, .origin = "uWSGI", .help = "workers share one listener; no SO_REUSEPORT"},
 };
-
 
 bool HasName(const OptionInfo& option, std::string_view name) {
   if (option.name == name) return true;
@@ -582,83 +480,22 @@ bool HasName(const OptionInfo& option, std::string_view name) {
   }
   return false;
 }
-
-// Stores a converted value where a plain option's field says.
-void StoreField(const OptionInfo& option, const OptionValue& value,
-                ServerConfig* config) {
-  if (auto* p = std::get_if<bool ServerConfig::*>(&option.field)) {
-    config->*(*p) = value.flag;
-  } else if (auto* p = std::get_if<int ServerConfig::*>(&option.field)) {
-    config->*(*p) = static_cast<int>(value.number);
-  } else if (auto* p =
-                 std::get_if<std::size_t ServerConfig::*>(&option.field)) {
-    config->*(*p) = static_cast<std::size_t>(value.number);
-  } else if (auto* p =
-                 std::get_if<std::int64_t ServerConfig::*>(&option.field)) {
-    config->*(*p) = value.number;
-  } else if (auto* p =
-                 std::get_if<std::string ServerConfig::*>(&option.field)) {
-    config->*(*p) = std::string(value.text);
-  } else if (auto* p = std::get_if<std::vector<std::string> ServerConfig::*>(
-                 &option.field)) {
-    (config->*(*p)).emplace_back(value.text);
-  }
-}
-
-// The note an option of a uWSGI-compatibility group leaves in the log.
-std::optional<NoteGroup> NoteGroupOf(OptionGroup group) {
-  switch (group) {
-    case OptionGroup::kDifferent: return NoteGroup::kDifferent;
-    case OptionGroup::kIgnored: return NoteGroup::kIgnored;
-    case OptionGroup::kUnsupported: return NoteGroup::kUnsupported;
-    default: return std::nullopt;
-  }
-}
-
-// The value as --check-config shows it.
-std::string Shown(const OptionInfo& option, const OptionValue& value) {
-  switch (option.kind) {
-    case OptionKind::kBool: return value.flag ? "true" : "false";
-    case OptionKind::kInt:
-    case OptionKind::kSize: return std::to_string(value.number);
-    default: return std::string(value.text);
-  }
-}
-
-// The leading number of an ini value, with a note for the text after it
-// ("32768  # larger headers"), as uWSGI's number parsing reads it.
-NumberStatus ParseNumberValue(const OptionInfo& option, std::string_view text,
-                              ParseContext* context, std::int64_t* out) {
-  std::string_view rest;
-  std::string_view* rest_ptr = context->from_ini ? &rest : nullptr;
-  NumberStatus status = option.kind == OptionKind::kInt
-                            ? ParseInteger(text, out, rest_ptr)
-                            : ParseSize(text, out, rest_ptr);
-  if (status == NumberStatus::kOk && !rest.empty()) {
-    AddNote(context->config,
-            {NoteGroup::kLanguage, std::string(option.name), context->where,
-             fmt::format("{}: read as {}; the text after the number ('{}') is "
-                         "ignored, as uWSGI ignores it",
-                         option.name, Trim(text.substr(0, text.size() - rest.size())),
-                         rest)});
-  }
-  return status;
-}
-
 }  // namespace
 
-void AddNote(ServerConfig* config, ConfigNote note) {
-  for (const ConfigNote& n : config->notes) {
-    if (n.group != note.group) continue;
-    if (note.key.empty() ? n.text == note.text : n.key == note.key) return;
-  }
-  config->notes.push_back(std::move(note));
+std::span<const OptionInfo> Options() {
+  // subhost's own options first, then the uWSGI ones it only maps or notes.
+  static const std::vector<OptionInfo>* const all = [] {
+    auto* v =
+        new std::vector<OptionInfo>(std::begin(kOptions), std::end(kOptions));
+    std::span<const OptionInfo> compat = UwsgiCompatOptions();
+    v->insert(v->end(), compat.begin(), compat.end());
+    return v;
+  }();
+  return *all;
 }
 
-std::span<const OptionInfo> Options() { return kOptions; }
-
 const OptionInfo* FindLong(std::string_view name) {
-  for (const OptionInfo& option : kOptions) {
+  for (const OptionInfo& option : Options()) {
     if (HasName(option, name)) return &option;
   }
   return nullptr;
@@ -666,111 +503,11 @@ const OptionInfo* FindLong(std::string_view name) {
 
 std::vector<const OptionInfo*> FindShort(char c) {
   std::vector<const OptionInfo*> found;
-  for (const OptionInfo& option : kOptions) {
+  for (const OptionInfo& option : Options()) {
     if (option.short_names.find(c) != std::string_view::npos) {
       found.push_back(&option);
     }
   }
   return found;
 }
-
-bool ApplyOption(const OptionInfo& option, std::string_view label,
-                 std::optional<std::string_view> raw, ParseContext* context,
-                 std::string* error) {
-  const auto fail = [&](std::string_view detail) {
-    *error = fmt::format("{}: {}", label, detail);
-    return false;
-  };
-  std::string expanded;
-  std::optional<std::string_view> text = raw;
-  if (raw.has_value()) {
-    std::string detail;
-    if (!ExpandVariables(*raw, context, &expanded, &detail)) return fail(detail);
-    text = expanded;
-  }
-  OptionValue value;
-  switch (option.kind) {
-    case OptionKind::kBool: {
-      std::string_view word = Trim(text.value_or(""));
-      // In ini files, as uWSGI: "master = true  # comment" is true.
-      if (context->from_ini && !ParseBool(word, &value.flag)) {
-        word = word.substr(0, word.find_first_of(" \t"));
-        if (ParseBool(word, &value.flag)) {
-          AddNote(context->config,
-                  {NoteGroup::kLanguage, std::string(option.name),
-                   context->where,
-                   fmt::format("{}: read as {}; the text after it is ignored",
-                               option.name, word)});
-        }
-      }
-      if (!ParseBool(word, &value.flag)) {
-        return fail(fmt::format(
-            "{} is not a boolean (true/false, yes/no, on/off, 1/0)",
-            Quoted(*text)));
-      }
-      break;
-    }
-    case OptionKind::kOptional:
-      value.text = text.value_or("");
-      if (value.text.empty()) value.text = option.default_value;
-      break;
-    case OptionKind::kInt:
-    case OptionKind::kSize: {
-      if (!text.has_value() || text->empty()) {
-        return fail(raw.has_value() && !raw->empty()
-                        ? fmt::format("{} is empty once expanded", Quoted(*raw))
-                        : std::string("needs a value"));
-      }
-      const NumberStatus status =
-          ParseNumberValue(option, *text, context, &value.number);
-      if (status == NumberStatus::kNotANumber) {
-        return fail(fmt::format(
-            "{} {}", Quoted(*text),
-            option.kind == OptionKind::kInt
-                ? "is not a number"
-                : "is not a size (bytes, or a number with a K, M or G "
-                  "suffix)"));
-      }
-      if (status == NumberStatus::kTooLarge || value.number < option.min ||
-          value.number > option.max) {
-        return fail(fmt::format("{} is out of range {}..{}", *text, option.min,
-                                option.max));
-      }
-      break;
-    }
-    case OptionKind::kString:
-    case OptionKind::kList:
-      if (!text.has_value()) return fail("needs a value");
-      if (text->empty()) {
-        return fail(raw.has_value() && !raw->empty()
-                        ? fmt::format("{} is empty once expanded", Quoted(*raw))
-                        : std::string("empty value"));
-      }
-      value.text = *text;
-      break;
-  }
-  if (option.apply == nullptr) {
-    StoreField(option, value, context->config);
-  } else {
-    context->error_is_complete = false;
-    std::string detail;
-    if (!option.apply(option, value, context, &detail)) {
-      if (context->error_is_complete) {
-        *error = detail;
-        return false;
-      }
-      return fail(detail);
-    }
-  }
-  if (std::optional<NoteGroup> group = NoteGroupOf(option.group)) {
-    AddNote(context->config, {*group, std::string(option.name), context->where,
-                              std::string(option.help)});
-  }
-  if (!option.command_line_only) {
-    context->config->settings.push_back(
-        {std::string(option.name), Shown(option, value), context->where});
-  }
-  return true;
-}
-
 }  // namespace subhost::config

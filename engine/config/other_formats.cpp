@@ -1,8 +1,6 @@
 // uWSGI's --json, --yaml and --xml configuration files. subhost reads ini
 // files only; rather than a parse error, it shows the same configuration in
 // ini form so that moving it over is a copy and paste.
-#include <fmt/format.h>
-
 #include <Poco/AutoPtr.h>
 #include <Poco/DOM/DOMParser.h>
 #include <Poco/DOM/Document.h>
@@ -15,6 +13,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/SAX/InputSource.h>
+#include <fmt/format.h>
 
 #include <fstream>
 #include <sstream>
@@ -158,9 +157,10 @@ bool OtherFormatAsIni(const std::string& spec, std::string* ini,
   SplitSection(spec, &path, &section);
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    *error = fmt::format("{}: cannot read it, and subhost reads ini files "
-                         "only (--ini FILE)",
-                         path);
+    *error = fmt::format(
+        "{}: cannot read it, and subhost reads ini files "
+        "only (--ini FILE)",
+        path);
     return false;
   }
   std::stringstream ss;
@@ -184,9 +184,10 @@ bool OtherFormatAsIni(const std::string& spec, std::string* ini,
     detail = e.what();
   }
   if (!ok) {
-    *error = fmt::format("{}: subhost reads ini files only, and this file "
-                         "could not be shown in ini form: {}",
-                         path, detail);
+    *error = fmt::format(
+        "{}: subhost reads ini files only, and this file "
+        "could not be shown in ini form: {}",
+        path, detail);
     return false;
   }
   *ini = fmt::format("[uwsgi]\n{}", body);

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,9 @@ inline std::string Quoted(std::string_view text) {
 void AddNote(ServerConfig* config, ConfigNote note);
 
 const OptionInfo* FindLong(std::string_view name);
+// The uWSGI options subhost maps or notes (uwsgi_options.cpp); Options()
+// lists them after subhost's own.
+std::span<const OptionInfo> UwsgiCompatOptions();
 std::vector<const OptionInfo*> FindShort(char c);
 // An address for gunicorn's -b: it has a port (':') or is a path ('/').
 bool LooksLikeAddress(std::string_view value);

@@ -26,7 +26,8 @@ constexpr GroupInfo kNoteGroups[] = {
     {NoteGroup::kInfo, ""},
     {NoteGroup::kDifferent,
      "uWSGI options mapped onto subhost's nearest behaviour:"},
-    {NoteGroup::kIgnored, "uWSGI options accepted and ignored (no effect here):"},
+    {NoteGroup::kIgnored,
+     "uWSGI options accepted and ignored (no effect here):"},
     {NoteGroup::kUnsupported,
      "uWSGI options subhost does not support (accepted; what to use instead):"},
     {NoteGroup::kPlaceholder,
@@ -103,7 +104,8 @@ std::vector<std::string> NoteLines(const ServerConfig& config) {
 
 std::string CheckConfigReport(const ServerConfig& config,
                               const std::string& error) {
-  std::string out = "effective configuration (value, then where it came from):\n";
+  std::string out =
+      "effective configuration (value, then where it came from):\n";
   // Each option once: a list option with all its values, any other with
   // its last one.
   std::set<std::string, std::less<>> shown;
@@ -113,9 +115,9 @@ std::string CheckConfigReport(const ServerConfig& config,
     const OptionInfo* option = FindLong(s.name);
     bool is_list = option != nullptr && option->kind == OptionKind::kList;
     if (!is_list) {
-      bool later = std::any_of(config.settings.begin() + i + 1,
-                               config.settings.end(),
-                               [&](const ConfigSetting& o) { return o.name == s.name; });
+      bool later =
+          std::any_of(config.settings.begin() + i + 1, config.settings.end(),
+                      [&](const ConfigSetting& o) { return o.name == s.name; });
       if (later) continue;
     }
     shown.insert(s.name);

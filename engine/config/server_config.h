@@ -87,8 +87,8 @@ struct ServerConfig {
   std::vector<std::string> pythonpath;  // in order; commas split (gunicorn)
   std::string home;                     // virtualenv / PYTHONHOME
   std::vector<std::pair<std::string, std::string>> env;  // in order
-  int threads = 1;                      // 1..1024
-  int processes = 1;                    // 1..1024
+  int threads = 1;                                       // 1..1024
+  int processes = 1;                                     // 1..1024
   bool master = false;
   int listen_backlog = 100;             // 1..65535
   std::size_t buffer_size = 4096;       // 512..65535
@@ -99,18 +99,18 @@ struct ServerConfig {
   bool disable_logging = false;
   std::string chmod_socket;  // octal digits as given ("666"); "" = umask's
   bool vacuum = false;
-  std::string stats;    // ADDR for uWSGI-style JSON stats; "" none
+  std::string stats;  // ADDR for uWSGI-style JSON stats; "" none
   bool stats_http = false;
   std::string metrics;  // ADDR for Prometheus metrics; "" none
   bool lazy_apps = false;
-  int max_requests = 0;         // 0: never recycle
+  int max_requests = 0;  // 0: never recycle
   int max_requests_jitter = 0;
-  int harakiri = 0;             // seconds; 0: never
-  int reload_on_rss = 0;        // MB; 0: never
-  int worker_reload_mercy = 60; // seconds
+  int harakiri = 0;              // seconds; 0: never
+  int reload_on_rss = 0;         // MB; 0: never
+  int worker_reload_mercy = 60;  // seconds
   std::vector<std::string> touch_reload;
   std::vector<std::string> touch_chain_reload;
-  bool own_gil = false;     // subhost extension, CPython 3.13+
+  bool own_gil = false;  // subhost extension, CPython 3.13+
   // uWSGI's `protocol`: what --socket listeners speak ("uwsgi" or "http").
   std::string protocol = "uwsgi";
   // --strict: an ini key that is not an option is an error, not a
@@ -245,9 +245,9 @@ enum class OptionGroup {
 
 struct OptionInfo;
 struct OptionValue {
-  bool flag = false;         // kBool
-  std::int64_t number = 0;   // kInt, kSize (already range-checked)
-  std::string_view text;     // kString, kList, kOptional (never empty)
+  bool flag = false;        // kBool
+  std::int64_t number = 0;  // kInt, kSize (already range-checked)
+  std::string_view text;    // kString, kList, kOptional (never empty)
 };
 // Parser state shared by argv and ini parsing; defined in server_config.cpp.
 struct ParseContext;
@@ -267,17 +267,17 @@ using OptionField =
 struct OptionInfo {
   std::string_view name{};  // canonical long name, without dashes; an ini key
   std::array<std::string_view, 3> aliases{};  // other long names (ini keys too)
-  std::string_view short_names{};  // one-letter flags, "" if none
+  std::string_view short_names{};             // one-letter flags, "" if none
   OptionKind kind = OptionKind::kBool;
   std::int64_t min = 0;  // kInt, kSize
   std::int64_t max = 0;
   std::string_view metavar{};        // "ADDR", "N"; "" for kBool
   std::string_view default_value{};  // kOptional: the value when given alone
   OptionGroup group = OptionGroup::kConfiguration;
-  std::string_view origin{};  // "uWSGI", "gunicorn", "uWSGI, gunicorn"...
-  std::string_view help{};    // one line; for kIgnored, why it is ignored
-  OptionField field{};        // plain options: stored here by kind
-  ApplyFn apply = nullptr;  // special options: called instead of field
+  std::string_view origin{};        // "uWSGI", "gunicorn", "uWSGI, gunicorn"...
+  std::string_view help{};          // one line; for kIgnored, why it is ignored
+  OptionField field{};              // plain options: stored here by kind
+  ApplyFn apply = nullptr;          // special options: called instead of field
   ClaimsFn claims_short = nullptr;  // for a short name shared with another
   bool command_line_only = false;   // not an ini key (help, version)
 };

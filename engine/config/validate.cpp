@@ -34,9 +34,10 @@ bool Validate(const ServerConfig& config, std::string* error) {
       }
     }
     if (!unknown.empty()) {
-      *error = fmt::format("strict: not options: {} (set-ph NAME=VALUE "
-                           "defines a placeholder in strict mode)",
-                           fmt::join(unknown, ", "));
+      *error = fmt::format(
+          "strict: not options: {} (set-ph NAME=VALUE "
+          "defines a placeholder in strict mode)",
+          fmt::join(unknown, ", "));
       return false;
     }
   }
@@ -58,8 +59,9 @@ bool Validate(const ServerConfig& config, std::string* error) {
     return false;
   }
   if (config.mounts.empty()) {
-    *error = "no app: give --mount /PATH=TARGET, --wsgi-file FILE, "
-             "--module MODULE or a positional pkg.mod:app";
+    *error =
+        "no app: give --mount /PATH=TARGET, --wsgi-file FILE, "
+        "--module MODULE or a positional pkg.mod:app";
     return false;
   }
   for (std::size_t i = 0; i < config.listeners.size(); ++i) {
@@ -84,15 +86,16 @@ bool Validate(const ServerConfig& config, std::string* error) {
     }
   }
   for (const std::string& main : config.main_interpreter_mounts) {
-    const bool mounted = std::any_of(
-        config.mounts.begin(), config.mounts.end(),
-        [&](const MountSpecText& m) {
-          return SameMountpoint(m.mountpoint) == SameMountpoint(main);
-        });
+    const bool mounted = std::any_of(config.mounts.begin(), config.mounts.end(),
+                                     [&](const MountSpecText& m) {
+                                       return SameMountpoint(m.mountpoint) ==
+                                              SameMountpoint(main);
+                                     });
     if (!mounted) {
-      *error = fmt::format("--mount-main-interpreter: {} is not a mounted "
-                           "mountpoint",
-                           Quoted(main));
+      *error = fmt::format(
+          "--mount-main-interpreter: {} is not a mounted "
+          "mountpoint",
+          Quoted(main));
       return false;
     }
   }

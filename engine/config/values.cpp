@@ -87,10 +87,20 @@ NumberStatus ParseSize(std::string_view text, std::int64_t* out,
   std::int64_t multiplier = 1;
   if (!token.empty()) {
     switch (token.back()) {
-      case 'k': case 'K': multiplier = std::int64_t{1} << 10; break;
-      case 'm': case 'M': multiplier = std::int64_t{1} << 20; break;
-      case 'g': case 'G': multiplier = std::int64_t{1} << 30; break;
-      default: break;
+      case 'k':
+      case 'K':
+        multiplier = std::int64_t{1} << 10;
+        break;
+      case 'm':
+      case 'M':
+        multiplier = std::int64_t{1} << 20;
+        break;
+      case 'g':
+      case 'G':
+        multiplier = std::int64_t{1} << 30;
+        break;
+      default:
+        break;
     }
     if (multiplier != 1) token.remove_suffix(1);
   }

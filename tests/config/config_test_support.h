@@ -33,7 +33,7 @@ using Proto = ListenSpec::Proto;
 
 // Not gmock's HasSubstr: the tests link only gtest.
 inline ::testing::AssertionResult Contains(std::string_view text,
-                                    std::string_view part) {
+                                           std::string_view part) {
   if (text.find(part) != std::string_view::npos) {
     return ::testing::AssertionSuccess();
   }
@@ -42,12 +42,12 @@ inline ::testing::AssertionResult Contains(std::string_view text,
 }
 
 inline bool Parse(const std::vector<std::string>& args, ServerConfig* out,
-           std::string* error, bool* help = nullptr,
-           bool* version = nullptr) {
+                  std::string* error, bool* help = nullptr,
+                  bool* version = nullptr) {
   std::vector<const char*> argv = {"subhost"};
   for (const std::string& a : args) argv.push_back(a.c_str());
-  return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), out,
-                          help, version, error);
+  return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), out, help,
+                          version, error);
 }
 
 inline ServerConfig Parsed(const std::vector<std::string>& args) {
@@ -67,7 +67,6 @@ inline std::string ParseError(const std::vector<std::string>& args) {
   EXPECT_EQ(error.find('\n'), std::string::npos) << "not one line: " << error;
   return error;
 }
-
 
 class IniTest : public ::testing::Test {
  protected:

@@ -55,8 +55,8 @@ TEST_F(IniLanguage, UnknownKeysArePlaceholdersForLaterLines) {
                                  "http-socket = 127.0.0.1:%(port)\n");
   const ServerConfig c = Loaded(path);
   EXPECT_EQ(c.chdir, "/srv/app/src");
-  EXPECT_EQ(c.mounts, (std::vector<MountSpecText>{
-                          {"/", "mysite.wsgi:application"}}));
+  EXPECT_EQ(c.mounts,
+            (std::vector<MountSpecText>{{"/", "mysite.wsgi:application"}}));
   EXPECT_EQ(c.listeners,
             (std::vector<ListenSpec>{{Proto::kHttp, "127.0.0.1:8001"}}));
   ASSERT_NE(FindNote(c, NoteGroup::kPlaceholder, "base"), nullptr);
@@ -83,8 +83,7 @@ TEST_F(IniLanguage, APlaceholderMayNameAnOptionAndDoArithmetic) {
 }
 
 TEST_F(IniLanguage, AnUndefinedPlaceholderStaysAsWrittenWithANote) {
-  const std::string path =
-      Write("u.ini", "[uwsgi]\nchdir = %(nowhere)/src\n");
+  const std::string path = Write("u.ini", "[uwsgi]\nchdir = %(nowhere)/src\n");
   const ServerConfig c = Loaded(path);
   EXPECT_EQ(c.chdir, "%(nowhere)/src");
   const ConfigNote* note = FindNote(c, NoteGroup::kLanguage, "%(nowhere)");
@@ -96,35 +95,36 @@ TEST_F(IniLanguage, EnvironmentVariablesExpandWithTheirDefaults) {
   ScopedEnv processes("SUBHOST_T_PROCESSES", "3");
   ScopedEnv empty("SUBHOST_T_EMPTY", "");
   ScopedEnv unset("SUBHOST_T_UNSET", nullptr);
-  const std::string path =
-      Write("e.ini",
-            "[uwsgi]\n"
-            "processes = $(SUBHOST_T_PROCESSES)\n"
-            "threads = $(SUBHOST_T_UNSET:-5)\n"
-            "env = A=$(SUBHOST_T_EMPTY:-fallback)\n"
-            "env = B=$(SUBHOST_T_EMPTY-kept-empty)\n"
-            "env = C=[$(SUBHOST_T_UNSET)]\n"
-            "env = D=$(SUBHOST_T_UNSET-unset)\n");
+  const std::string path = Write("e.ini",
+                                 "[uwsgi]\n"
+                                 "processes = $(SUBHOST_T_PROCESSES)\n"
+                                 "threads = $(SUBHOST_T_UNSET:-5)\n"
+                                 "env = A=$(SUBHOST_T_EMPTY:-fallback)\n"
+                                 "env = B=$(SUBHOST_T_EMPTY-kept-empty)\n"
+                                 "env = C=[$(SUBHOST_T_UNSET)]\n"
+                                 "env = D=$(SUBHOST_T_UNSET-unset)\n");
   const ServerConfig c = Loaded(path);
   EXPECT_EQ(c.processes, 3);
   EXPECT_EQ(c.threads, 5);
-  EXPECT_EQ(c.env, (std::vector<std::pair<std::string, std::string>>{
-                       {"A", "fallback"}, {"B", ""}, {"C", "[]"}, {"D", "unset"}}));
+  EXPECT_EQ(c.env,
+            (std::vector<std::pair<std::string, std::string>>{
+                {"A", "fallback"}, {"B", ""}, {"C", "[]"}, {"D", "unset"}}));
 }
 
 TEST_F(IniLanguage, AnEmptyNumberAfterExpansionIsAnErrorNamingTheLine) {
   ScopedEnv unset("SUBHOST_T_UNSET", nullptr);
   const std::string path =
       Write("n.ini", "[uwsgi]\nprocesses = $(SUBHOST_T_UNSET)\n");
-  EXPECT_EQ(LoadError(path), path + ":2: processes: '$(SUBHOST_T_UNSET)' is "
-                                    "empty once expanded");
+  EXPECT_EQ(LoadError(path), path +
+                                 ":2: processes: '$(SUBHOST_T_UNSET)' is "
+                                 "empty once expanded");
 }
 
 TEST_F(IniLanguage, CommandLineValuesExpandToo) {
   ScopedEnv port("SUBHOST_T_PORT", "9123");
-  const ServerConfig c = Parsed({"--set-ph", "base=/srv", "--chdir",
-                                 "%(base)/app", "--http-socket",
-                                 ":$(SUBHOST_T_PORT)"});
+  const ServerConfig c =
+      Parsed({"--set-ph", "base=/srv", "--chdir", "%(base)/app",
+              "--http-socket", ":$(SUBHOST_T_PORT)"});
   EXPECT_EQ(c.chdir, "/srv/app");
   EXPECT_EQ(c.listeners, (std::vector<ListenSpec>{{Proto::kHttp, ":9123"}}));
 }
@@ -134,7 +134,8 @@ TEST_F(IniLanguage, AtFileReadsAFilesContent) {
   const std::string path = Write("f.ini",
                                  "[uwsgi]\n"
                                  "procname = x\n"
-                                 "chdir = /srv/@(" + dir_ + "/name.txt)\n");
+                                 "chdir = /srv/@(" +
+                                     dir_ + "/name.txt)\n");
   EXPECT_EQ(Loaded(path).chdir, "/srv/from-a-file");
   const std::string bad =
       Write("g.ini", "[uwsgi]\nchdir = @(" + dir_ + "/missing.txt)\n");
@@ -160,20 +161,20 @@ TEST_F(IniLanguage, MagicVariablesDescribeTheFileBeingRead) {
             (std::vector<ListenSpec>{{Proto::kUwsgi, "/tmp/myapp.sock"}}));
   char host[256] = {};
   ::gethostname(host, sizeof(host) - 1);
-  EXPECT_EQ(c.env, (std::vector<std::pair<std::string, std::string>>{
-                       {"P", path},
-                       {"S", "myapp.ini"},
-                       {"E", "ini"},
-                       {"X", path + ":uwsgi"},
-                       {"K", std::to_string(std::thread::hardware_concurrency())},
-                       {"U", std::to_string(::getuid()) + "/" +
-                                 std::to_string(::getgid())},
-                       {"ESC", "\033"},
-                       {"H", host},
-                       {"O", path}}));
+  EXPECT_EQ(
+      c.env,
+      (std::vector<std::pair<std::string, std::string>>{
+          {"P", path},
+          {"S", "myapp.ini"},
+          {"E", "ini"},
+          {"X", path + ":uwsgi"},
+          {"K", std::to_string(std::thread::hardware_concurrency())},
+          {"U", std::to_string(::getuid()) + "/" + std::to_string(::getgid())},
+          {"ESC", "\033"},
+          {"H", host},
+          {"O", path}}));
   // %c and %0..: the directory's name and its path components.
-  const std::string dir_name =
-      std::filesystem::path(dir_).filename().string();
+  const std::string dir_name = std::filesystem::path(dir_).filename().string();
   const std::string q = Write("q.ini", "[uwsgi]\nenv = C=%c\nenv = Z=%0\n");
   EXPECT_EQ(Loaded(q).env, (std::vector<std::pair<std::string, std::string>>{
                                {"C", dir_name}, {"Z", "tmp"}}));
@@ -205,8 +206,8 @@ TEST_F(IniLanguage, IfEnvBlocksTestTheEnvironment) {
   EXPECT_EQ(c.threads, 2);
   EXPECT_EQ(c.processes, 4);
   EXPECT_EQ(c.harakiri, 0);
-  EXPECT_EQ(c.env, (std::vector<std::pair<std::string, std::string>>{
-                       {"SEEN", "1"}}));
+  EXPECT_EQ(c.env,
+            (std::vector<std::pair<std::string, std::string>>{{"SEEN", "1"}}));
 }
 
 TEST_F(IniLanguage, IfExistsFileDirAndOptBlocksNest) {
@@ -214,28 +215,40 @@ TEST_F(IniLanguage, IfExistsFileDirAndOptBlocksNest) {
   const std::string path = Write("x.ini",
                                  "[uwsgi]\n"
                                  "master = true\n"
-                                 "if-exists = " + file + "\n"
-                                 "  if-file = " + file + "\n"
-                                 "    if-dir = " + dir_ + "\n"
-                                 "      threads = 3\n"
-                                 "    endif =\n"
-                                 "    if-not-dir = " + file + "\n"
-                                 "      chdir = %(_)\n"
-                                 "    endif =\n"
-                                 "  endif =\n"
-                                 "endif =\n"
-                                 "if-not-exists = " + dir_ + "/nothing\n"
-                                 "processes = 2\n"
-                                 "endif =\n"
-                                 "if-opt = master=true\n"
-                                 "listen = 50\n"
-                                 "endif =\n"
-                                 "if-not-opt = lazy-apps\n"
-                                 "harakiri = 7\n"
-                                 "endif =\n"
-                                 "if-file = " + dir_ + "\n"
-                                 "harakiri = 99\n"
-                                 "endif =\n");
+                                 "if-exists = " +
+                                     file +
+                                     "\n"
+                                     "  if-file = " +
+                                     file +
+                                     "\n"
+                                     "    if-dir = " +
+                                     dir_ +
+                                     "\n"
+                                     "      threads = 3\n"
+                                     "    endif =\n"
+                                     "    if-not-dir = " +
+                                     file +
+                                     "\n"
+                                     "      chdir = %(_)\n"
+                                     "    endif =\n"
+                                     "  endif =\n"
+                                     "endif =\n"
+                                     "if-not-exists = " +
+                                     dir_ +
+                                     "/nothing\n"
+                                     "processes = 2\n"
+                                     "endif =\n"
+                                     "if-opt = master=true\n"
+                                     "listen = 50\n"
+                                     "endif =\n"
+                                     "if-not-opt = lazy-apps\n"
+                                     "harakiri = 7\n"
+                                     "endif =\n"
+                                     "if-file = " +
+                                     dir_ +
+                                     "\n"
+                                     "harakiri = 99\n"
+                                     "endif =\n");
   const ServerConfig c = Loaded(path);
   EXPECT_EQ(c.threads, 3);
   EXPECT_EQ(c.chdir, file);
@@ -252,15 +265,16 @@ TEST_F(IniLanguage, ForRepeatsItsLinesForEachWord) {
                                  "endfor =\n"
                                  "http-socket = :8000\n");
   const ServerConfig c = Loaded(path);
-  EXPECT_EQ(c.listeners, (std::vector<ListenSpec>{
-                             {Proto::kUwsgi, "127.0.0.1:9001"},
-                             {Proto::kUwsgi, "127.0.0.1:9002"},
-                             {Proto::kUwsgi, "127.0.0.1:9003"},
-                             {Proto::kHttp, ":8000"}}));
+  EXPECT_EQ(c.listeners,
+            (std::vector<ListenSpec>{{Proto::kUwsgi, "127.0.0.1:9001"},
+                                     {Proto::kUwsgi, "127.0.0.1:9002"},
+                                     {Proto::kUwsgi, "127.0.0.1:9003"},
+                                     {Proto::kHttp, ":8000"}}));
 }
 
 TEST_F(IniLanguage, UnbalancedBlocksAreErrorsNamingTheLine) {
-  const std::string open = Write("o.ini", "[uwsgi]\nif-env = HOME\nthreads = 2\n");
+  const std::string open =
+      Write("o.ini", "[uwsgi]\nif-env = HOME\nthreads = 2\n");
   EXPECT_EQ(LoadError(open), open + ":2: if-env has no matching endif");
   const std::string stray = Write("s.ini", "[uwsgi]\nthreads = 2\nendif =\n");
   EXPECT_EQ(LoadError(stray), stray + ":3: endif without a block to close");
@@ -280,7 +294,8 @@ TEST_F(IniLanguage, NumbersFollowedByACommentReadAsUwsgiReadsThem) {
   EXPECT_EQ(c.processes, 4);
   EXPECT_TRUE(c.master);
   // A text value keeps its tail, as in uWSGI, and a note says so.
-  EXPECT_EQ(c.mounts, (std::vector<MountSpecText>{{"/", "app:app  # the app"}}));
+  EXPECT_EQ(c.mounts,
+            (std::vector<MountSpecText>{{"/", "app:app  # the app"}}));
   const ConfigNote* size = FindNote(c, NoteGroup::kLanguage, "buffer-size");
   ASSERT_NE(size, nullptr);
   EXPECT_EQ(size->where, path + ":2");
@@ -303,8 +318,8 @@ TEST_F(IniLanguage, ColonLinesAndIndentedKeysGetNotes) {
                                  "http-timeout : 60\n"
                                  "   threads = 3\n");
   const ServerConfig c = Loaded(path);
-  EXPECT_EQ(c.threads, 3);          // indented keys are keys, as in uWSGI
-  EXPECT_EQ(c.socket_timeout, 4);   // the colon line set nothing
+  EXPECT_EQ(c.threads, 3);         // indented keys are keys, as in uWSGI
+  EXPECT_EQ(c.socket_timeout, 4);  // the colon line set nothing
   std::vector<std::string> lines = NoteLines(c);
   std::string all;
   for (const std::string& l : lines) all += l + "\n";
@@ -329,13 +344,13 @@ TEST_F(IniLanguage, IncludesInheritAndSectionsOfTheLastFile) {
   EXPECT_EQ(c.chdir, "/srv/top");  // placeholders cross files
   EXPECT_EQ(c.processes, 3);       // ":extra" of base.ini, the last file read
   EXPECT_EQ(c.harakiri, 5);
-  const ServerConfig s = Loaded(path.substr(0) , "local");
+  const ServerConfig s = Loaded(path.substr(0), "local");
   EXPECT_EQ(s.threads, 1);
 }
 
 TEST_F(IniLanguage, SetAppliesAnOptionOrDefinesAPlaceholder) {
-  const ServerConfig c = Parsed({"--set", "threads=7", "--set", "who=me",
-                                 "--chdir", "/%(who)"});
+  const ServerConfig c =
+      Parsed({"--set", "threads=7", "--set", "who=me", "--chdir", "/%(who)"});
   EXPECT_EQ(c.threads, 7);
   EXPECT_EQ(c.chdir, "/me");
   EXPECT_EQ(ParseError({"--set", "threads=lots"}),
@@ -346,7 +361,8 @@ TEST_F(IniLanguage, PrintGoesToTheLog) {
   const std::string path =
       Write("pr.ini", "[uwsgi]\nproject = demo\nprint = starting %(project)\n");
   std::vector<std::string> lines = NoteLines(Loaded(path));
-  EXPECT_NE(std::find(lines.begin(), lines.end(), "starting demo"), lines.end());
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "starting demo"),
+            lines.end());
 }
 
 TEST_F(IniLanguage, StrictRefusesKeysThatAreNotOptionsWhereverStrictIs) {
@@ -361,7 +377,8 @@ TEST_F(IniLanguage, StrictRefusesKeysThatAreNotOptionsWhereverStrictIs) {
   EXPECT_TRUE(c.strict);
   std::string error;
   EXPECT_FALSE(Validate(c, &error));
-  EXPECT_TRUE(Contains(error, "strict: not options: 'bogus-key' (" + path + ":4)"));
+  EXPECT_TRUE(
+      Contains(error, "strict: not options: 'bogus-key' (" + path + ":4)"));
   c.strict = false;
   EXPECT_TRUE(Validate(c, &error)) << error;
 }
@@ -374,7 +391,8 @@ TEST_F(IniLanguage, ProtocolHttpMakesSocketListenersSpeakHttp) {
   const ServerConfig c = Loaded(path);
   EXPECT_EQ(c.listeners, (std::vector<ListenSpec>{{Proto::kHttp, ":8000"}}));
   const std::string bad = Write("bad.ini", "[uwsgi]\nprotocol = fastcgi\n");
-  EXPECT_TRUE(Contains(LoadError(bad), bad + ":2: protocol: 'fastcgi' is not supported"));
+  EXPECT_TRUE(Contains(LoadError(bad),
+                       bad + ":2: protocol: 'fastcgi' is not supported"));
 }
 
 // The one error that is several lines: it carries the file's ini form.
@@ -391,7 +409,9 @@ TEST_F(IniLanguage, OtherFormatsAreRefusedWithTheirIniForm) {
       R"({"uwsgi": {"socket": ["/tmp/a.sock", ":8000"], "master": true, "workers": 3}})");
   std::string e = FormatError({"--json", json});
   EXPECT_TRUE(Contains(e, "subhost reads ini files only"));
-  EXPECT_TRUE(Contains(e, "[uwsgi]\nmaster = true\nsocket = /tmp/a.sock\nsocket = :8000\nworkers = 3\n"));
+  EXPECT_TRUE(Contains(e,
+                       "[uwsgi]\nmaster = true\nsocket = /tmp/a.sock\nsocket = "
+                       ":8000\nworkers = 3\n"));
   const std::string yaml = Write("app.yaml",
                                  "uwsgi:\n"
                                  "  socket: /tmp/y.sock\n"
@@ -400,12 +420,14 @@ TEST_F(IniLanguage, OtherFormatsAreRefusedWithTheirIniForm) {
                                  "    - A=1\n"
                                  "    - B=2\n");
   e = FormatError({yaml});
-  EXPECT_TRUE(Contains(e, "[uwsgi]\nsocket = /tmp/y.sock\nmaster = 1\nenv = A=1\nenv = B=2\n"));
+  EXPECT_TRUE(Contains(
+      e, "[uwsgi]\nsocket = /tmp/y.sock\nmaster = 1\nenv = A=1\nenv = B=2\n"));
   const std::string xml = Write("app.xml",
                                 "<uwsgi><socket>/tmp/x.sock</socket><master/>"
                                 "<workers>3</workers></uwsgi>");
   e = FormatError({"--xml", xml});
-  EXPECT_TRUE(Contains(e, "[uwsgi]\nsocket = /tmp/x.sock\nmaster = true\nworkers = 3\n"));
+  EXPECT_TRUE(Contains(
+      e, "[uwsgi]\nsocket = /tmp/x.sock\nmaster = true\nworkers = 3\n"));
   const std::string broken = Write("broken.json", "{not json");
   e = FormatError({"--json", broken});
   EXPECT_TRUE(Contains(e, "could not be shown in ini form"));
@@ -426,19 +448,19 @@ TEST(UwsgiOptions, EveryKeyRealConfigsUseIsKnown) {
       "wsgi-disable-file-wrapper", "static-gzip-all", "max-requests-delta",
       "reload-mercy", "no-orphans", "http-enable-proxy-protocol", "emperor",
       "log-slow", "req-logger", "import", "gevent-early-monkey-patch",
-      "honour-stdin", "http-auto-chunked", "log-x-forwarded-for",
-      "master-fifo", "uid", "gid", "strict", "ini", "inherit", "include",
-      "set-ph", "set-placeholder", "print", "yaml", "json", "xml",
+      "honour-stdin", "http-auto-chunked", "log-x-forwarded-for", "master-fifo",
+      "uid", "gid", "strict", "ini", "inherit", "include", "set-ph",
+      "set-placeholder", "print", "yaml", "json", "xml",
       // COMPAT.md's table.
       "http-socket", "http", "socket", "listen", "chmod-socket", "vacuum",
-      "wsgi-file", "file", "module", "callable", "mount",
-      "manage-script-name", "single-interpreter", "chdir", "pythonpath",
-      "home", "virtualenv", "env", "need-app", "processes", "workers",
-      "threads", "master", "lazy-apps", "max-requests", "harakiri",
-      "reload-on-rss", "worker-reload-mercy", "touch-reload",
-      "touch-chain-reload", "stats", "stats-http", "enable-threads",
-      "plugins", "die-on-term", "buffer-size", "post-buffering",
-      "limit-post", "socket-timeout", "disable-logging", "thunder-lock"};
+      "wsgi-file", "file", "module", "callable", "mount", "manage-script-name",
+      "single-interpreter", "chdir", "pythonpath", "home", "virtualenv", "env",
+      "need-app", "processes", "workers", "threads", "master", "lazy-apps",
+      "max-requests", "harakiri", "reload-on-rss", "worker-reload-mercy",
+      "touch-reload", "touch-chain-reload", "stats", "stats-http",
+      "enable-threads", "plugins", "die-on-term", "buffer-size",
+      "post-buffering", "limit-post", "socket-timeout", "disable-logging",
+      "thunder-lock"};
   std::set<std::string_view> known;
   for (const OptionInfo& option : Options()) {
     known.insert(option.name);
@@ -450,32 +472,38 @@ TEST(UwsgiOptions, EveryKeyRealConfigsUseIsKnown) {
 }
 
 TEST(UwsgiOptions, UnsupportedOptionsStartWithGroupedNotesSayingWhatToUse) {
-  const ServerConfig c = Parsed(
-      {"--pidfile", "/tmp/p", "--gevent", "100", "--memory-report",
-       "--http-timeout", "30", "--reload-mercy", "9"});
+  const ServerConfig c =
+      Parsed({"--pidfile", "/tmp/p", "--gevent", "100", "--memory-report",
+              "--http-timeout", "30", "--reload-mercy", "9"});
   EXPECT_EQ(c.socket_timeout, 30);
   EXPECT_EQ(c.worker_reload_mercy, 9);
   std::vector<std::string> lines = NoteLines(c);
   std::string all;
   for (const std::string& l : lines) all += l + "\n";
+  EXPECT_TRUE(
+      Contains(all,
+               "uWSGI options mapped onto subhost's nearest behaviour:\n"
+               "  http-timeout (command line): sets --socket-timeout"));
   EXPECT_TRUE(Contains(all,
-                       "uWSGI options mapped onto subhost's nearest behaviour:\n"
-                       "  http-timeout (command line): sets --socket-timeout"));
-  EXPECT_TRUE(Contains(all, "uWSGI options accepted and ignored (no effect here):\n"
-                            "  memory-report (command line): "));
-  EXPECT_TRUE(Contains(all, "  pidfile (command line): no pidfile is written yet"));
-  EXPECT_TRUE(Contains(all, "  gevent (command line): subhost holds idle connections "
-                            "in its event loop; use --threads"));
+                       "uWSGI options accepted and ignored (no effect here):\n"
+                       "  memory-report (command line): "));
+  EXPECT_TRUE(
+      Contains(all, "  pidfile (command line): no pidfile is written yet"));
+  EXPECT_TRUE(
+      Contains(all,
+               "  gevent (command line): subhost holds idle connections "
+               "in its event loop; use --threads"));
 }
 
 TEST(UwsgiOptions, AsRootUidAndGidRefuseToStartRatherThanRunAppsAsRoot) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-  ServerConfig c = Parsed({"--http-socket", ":1", "--module", "a:b", "--uid",
-                           "www-data"});
+  ServerConfig c =
+      Parsed({"--http-socket", ":1", "--module", "a:b", "--uid", "www-data"});
   std::string error;
   EXPECT_FALSE(Validate(c, &error));
-  EXPECT_TRUE(Contains(error, "uid = www-data (command line): subhost does not "
-                              "switch user or group yet"));
+  EXPECT_TRUE(Contains(error,
+                       "uid = www-data (command line): subhost does not "
+                       "switch user or group yet"));
 }
 
 }  // namespace

@@ -18,10 +18,11 @@ const std::string kFixtures = std::string(SUBHOST_TEST_CONFIGS);
 // Runs `env... subhost --check-config args` (no shell expansion of args).
 std::string CheckConfig(const std::string& env, const std::string& args,
                         int* status) {
-  return Shell("env -u DEV -u MODE -u PORT -u UWSGI_PROCESSES -u "
-               "UWSGI_THREADS " + env + " " + SUBHOST_BINARY +
-                   " --check-config " + args + " 2>&1",
-               status);
+  return Shell(
+      "env -u DEV -u MODE -u PORT -u UWSGI_PROCESSES -u "
+      "UWSGI_THREADS " +
+          env + " " + SUBHOST_BINARY + " --check-config " + args + " 2>&1",
+      status);
 }
 
 // The effective-configuration row for key whose value is value.
@@ -58,8 +59,7 @@ TEST(CheckConfig, EveryFixtureFilePassesAndPrintsItsConfiguration) {
 
 TEST(CheckConfig, PlaceholdersEnvironmentAndCommentsGiveTheRightValues) {
   int status = -1;
-  std::string out =
-      CheckConfig("", kFixtures + "/django_project.ini", &status);
+  std::string out = CheckConfig("", kFixtures + "/django_project.ini", &status);
   ASSERT_EQ(status, 0) << out;
   const std::string file = kFixtures + "/django_project.ini";
   EXPECT_TRUE(HasRow(out, "chdir", "/srv/mysite/src")) << out;
@@ -134,8 +134,7 @@ TEST(CheckConfig, AnErrorIsReportedWithFileAndLineAndExitsOne) {
             std::string::npos)
       << out;
   // Validation errors too, and the flag may come after the bad one.
-  out = Shell(std::string(SUBHOST_BINARY) +
-                  " --threads x --check-config 2>&1",
+  out = Shell(std::string(SUBHOST_BINARY) + " --threads x --check-config 2>&1",
               &status);
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("configuration error: --threads: 'x' is not a number"),
@@ -154,7 +153,8 @@ TEST(CheckConfig, AUwsgiStyleIniStartsARealServerWithGroupedNotes) {
   ServerProcess server;
   const std::string ini = server.dir() + "/uwsgi.ini";
   std::ofstream(ini) << "[uwsgi]\n"
-                        "apps = " SUBHOST_TEST_APPS "\n"
+                        "apps = " SUBHOST_TEST_APPS
+                        "\n"
                         "http-socket = 127.0.0.1:$(SUBHOST_T_PORT:-0)\n"
                         "mount = /=%(apps)/server_app.py\n"
                         "threads = 2  # per worker\n"
@@ -166,15 +166,19 @@ TEST(CheckConfig, AUwsgiStyleIniStartsARealServerWithGroupedNotes) {
   server.SetEnv("SUBHOST_T_FLAG", "on");
   ASSERT_TRUE(server.Start({ini})) << server.Log();
   Client c(server.Port());
-  c.Send("GET /pep/environ_view HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  c.Send(
+      "GET /pep/environ_view HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   std::string r = c.ReadUntilClose();
   EXPECT_NE(r.find("HTTP/1.1 200"), std::string::npos) << r;
   EXPECT_TRUE(server.LogContains(
       "uWSGI options subhost does not support (accepted; what to use "
-      "instead):\n  pidfile (" + ini + ":6): "))
+      "instead):\n  pidfile (" +
+      ini + ":6): "))
       << server.Log();
-  EXPECT_TRUE(server.LogContains("uWSGI options accepted and ignored (no effect "
-                                 "here):\n  memory-report (" + ini + ":7): "))
+  EXPECT_TRUE(
+      server.LogContains("uWSGI options accepted and ignored (no effect "
+                         "here):\n  memory-report (" +
+                         ini + ":7): "))
       << server.Log();
   EXPECT_TRUE(server.LogContains("  apps (" + ini +
                                  ":2): not an option; kept as a placeholder"))
