@@ -1,5 +1,7 @@
 // HelpText(): the --help output, generated from the option table so that
 // every option the parsers accept is listed, and nothing else.
+#include <fmt/format.h>
+
 #include <cstddef>
 #include <limits>
 #include <string>
@@ -92,19 +94,26 @@ std::string OptionLine(const OptionInfo& option) {
   }
 
   std::string right(option.help);
-  if (option.kind == OptionKind::kInt || option.kind == OptionKind::kSize) {
+  const bool noted = option.group == OptionGroup::kIgnored ||
+                     option.group == OptionGroup::kUnsupported;
+  if (noted) {
+    // Its value changes nothing: no range or default to show.
+  } else if (option.kind == OptionKind::kInt ||
+             option.kind == OptionKind::kSize) {
     // Open-ended ranges (up to INT_MAX or more) show only their minimum.
-    right += option.max >= std::numeric_limits<int>::max()
-                 ? " (>= " + std::to_string(option.min)
-                 : " (" + std::to_string(option.min) + ".." +
-                       std::to_string(option.max);
-    right += ", default " + DefaultOf(option) + ")";
+    if (option.max >= std::numeric_limits<int>::max()) {
+      fmt::format_to(std::back_inserter(right), " (>= {}", option.min);
+    } else {
+      fmt::format_to(std::back_inserter(right), " ({}..{}", option.min,
+                     option.max);
+    }
+    fmt::format_to(std::back_inserter(right), ", default {})",
+                   DefaultOf(option));
   } else if (option.kind == OptionKind::kString) {
     const std::string def = DefaultOf(option);
-    if (!def.empty()) right += " (default " + def + ")";
-  } else if (option.kind == OptionKind::kList) {
-    right += "; repeatable";
+    if (!def.empty()) fmt::format_to(std::back_inserter(right), " (default {})", def);
   }
+  if (option.kind == OptionKind::kList) right += "; repeatable";
   std::string tag(option.origin);
   bool first_alias = true;
   for (std::string_view alias : option.aliases) {
@@ -113,8 +122,7 @@ std::string OptionLine(const OptionInfo& option) {
     tag += alias;
     first_alias = false;
   }
-  right += "  [" + tag + "]";
-  return left + right + "\n";
+  return fmt::format("{}{}  [{}]\n", left, right, tag);
 }
 
 }  // namespace

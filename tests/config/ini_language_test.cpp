@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -469,6 +471,21 @@ TEST(UwsgiOptions, EveryKeyRealConfigsUseIsKnown) {
     }
   }
   for (std::string_view key : keys) EXPECT_TRUE(known.contains(key)) << key;
+}
+
+// The README's compatibility table has a row for every uWSGI option the
+// table knows, so the two cannot drift apart.
+TEST(UwsgiOptions, TheReadmeTableHasARowForEachOne) {
+  std::ifstream in(SUBHOST_README);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string readme = ss.str();
+  ASSERT_FALSE(readme.empty());
+  for (const OptionInfo& option : Options()) {
+    if (option.origin.find("uWSGI") == std::string_view::npos) continue;
+    EXPECT_TRUE(Contains(readme, "\n| `" + std::string(option.name) + "`"))
+        << option.name;
+  }
 }
 
 TEST(UwsgiOptions, UnsupportedOptionsStartWithGroupedNotesSayingWhatToUse) {
