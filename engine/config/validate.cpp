@@ -46,6 +46,7 @@ bool Validate(const ServerConfig& config, std::string* error) {
   if (::geteuid() == 0) {
     for (const ConfigSetting& s : config.settings) {
       if (s.name != "uid" && s.name != "gid") continue;
+      if (s.value == "root" || s.value == "0") continue;  // root asked for
       *error = fmt::format(
           "{} = {} ({}): subhost does not switch user or group yet and will "
           "not run the apps as root; start it as that user (systemd User= "
