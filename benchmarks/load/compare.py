@@ -9,6 +9,8 @@ p99 latency and peak RSS of each server, and its ratio to uWSGI.
   benchmarks/load/compare.py --quick          # one short round: < 3 minutes
   benchmarks/load/compare.py                  # full: 3 rounds of 5 s
   benchmarks/load/compare.py --scenarios hello,mounts10 --servers subhost,uwsgi
+  SUBHOST_BASE_BIN=/path/to/old/subhost benchmarks/load/compare.py \
+      --servers subhost,subhost-base        # before/after a change, interleaved
 
 Servers
   subhost           --http-socket
@@ -54,6 +56,10 @@ APPS = {
                'wsgi_app:application'),
 }
 
+# subhost-base: a second subhost binary ($SUBHOST_BASE_BIN, e.g. a build of
+# the commit before a change), run with subhost's flags wherever subhost
+# runs, for before/after figures in one interleaved run. Not in the default.
+BASE = 'subhost-base'
 ALL_SERVERS = ['subhost', 'uwsgi', 'gunicorn-sync', 'gunicorn-gthread',
                'nginx-static', 'subhost+nginx', 'uwsgi+nginx']
 APP_SERVERS = [s for s in ALL_SERVERS if s != 'nginx-static']
@@ -139,8 +145,10 @@ class Running:
 
 
 def app_server_cmd(server, app, mounts, addr, protocol, processes, threads):
-    if server == 'subhost':
-        cmd = [benchlib.subhost_bin(),
+    if server in ('subhost', BASE):
+        binary = (os.environ['SUBHOST_BASE_BIN'] if server == BASE
+                  else benchlib.subhost_bin())
+        cmd = [binary,
                '--http-socket' if protocol == 'http' else '--socket', addr,
                '--threads', str(threads), '--disable-logging',
                '--listen', '1024', '--socket-timeout', str(KEEPALIVE_SECONDS)]
@@ -385,6 +393,9 @@ def headline(table):
               '(what the machine loses)', 'idle', 'nginx-static', 'hello',
               'nginx-static', None),
              ('hello, subhost / nginx fixed body (the ceiling)', 'hello', 'subhost', 'hello', 'nginx-static', None)]
+    # subhost against its base build, scenario by scenario.
+    pairs += [('%s, subhost / %s' % (sc, BASE), sc, 'subhost', sc, BASE, 0.97)
+              for sc in SCENARIOS]
     for label, sa, a, sb, b, goal in pairs:
         va, vb = get(sa, a), get(sb, b)
         if va is None or vb is None:
@@ -505,8 +516,12 @@ def main():
     for name in scenarios:
         if name not in SCENARIOS:
             ap.error('unknown scenario %r (known: %s)' % (name, ', '.join(SCENARIOS)))
+    if BASE in servers and not os.access(
+            os.environ.get('SUBHOST_BASE_BIN', ''), os.X_OK):
+        ap.error('%s needs SUBHOST_BASE_BIN: the subhost binary to compare '
+                 'against' % BASE)
     for name in servers:
-        if name not in ALL_SERVERS:
+        if name not in ALL_SERVERS + [BASE]:
             ap.error('unknown server %r (known: %s)' % (name, ', '.join(ALL_SERVERS)))
     if not os.access(benchlib.subhost_bin(), os.X_OK):
         ap.error('no subhost binary at %s: build first (tests/run_all.sh or '
@@ -522,7 +537,8 @@ def main():
     for sc in scenarios:
         for r in range(args.rounds):
             for sv in servers:
-                if sv not in SCENARIOS[sc][3]:
+                runs_in = SCENARIOS[sc][3]
+                if sv not in runs_in and not (sv == BASE and 'subhost' in runs_in):
                     continue
                 try:
                     res = measure(sv, sc, args, logdir)
