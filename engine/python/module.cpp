@@ -317,14 +317,13 @@ PyObject* FileWrapperNext(PyObject* self) {
   ModuleState* st = StateOfType(Py_TYPE(self));
   PyRef size = PyRef::Steal(PyLong_FromSsize_t(fw->blksize));
   if (!size) return nullptr;
-  PyObject* data =
-      PyObject_CallMethodOneArg(fw->filelike, st->str_read, size.get());
-  if (data == nullptr) return nullptr;
-  if (PyObject_Length(data) == 0) {
-    Py_DECREF(data);
-    return nullptr;
-  }
-  return data;
+  PyRef data = PyRef::Steal(
+      PyObject_CallMethodOneArg(fw->filelike, st->str_read, size.get()));
+  if (!data) return nullptr;
+  Py_ssize_t length = PyObject_Length(data.get());
+  if (length < 0) return nullptr;  // its TypeError is the app's error
+  if (length == 0) return nullptr;  // StopIteration
+  return data.release();
 }
 
 PyObject* FileWrapperClose(PyObject* self, PyObject*) {

@@ -74,7 +74,7 @@ bool ParseHook(PyObject* entry, Hook* hook) {
   hook->fn = PyTuple_GET_ITEM(entry, 0);
   hook->mountpoint = PyTuple_GET_ITEM(entry, 1);
   hook->owner = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(entry, 2));
-  if (PyErr_Occurred()) {
+  if (hook->owner == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
     PyErr_Clear();
     return false;
   }

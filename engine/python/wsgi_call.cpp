@@ -6,11 +6,15 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
 #include <cstring>
+
+#include <fmt/format.h>
 
 #include "engine/python/activation.h"
 #include "engine/python/environ.h"
 #include "engine/python/py_ref.h"
+#include "engine/text.h"
 
 namespace subhost::python {
 
@@ -53,6 +57,14 @@ struct TokenTable {
   }
 };
 constexpr TokenTable kToken;
+
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
 
 bool IsToken(std::string_view s) {
   if (s.empty()) return false;
@@ -186,6 +198,7 @@ PyObject* WsgiCall::StartResponse(PyObject* callable, PyObject* const* args,
     return nullptr;
   }
   Headers parsed_headers;
+  std::int64_t declared_length = -1;
   Py_ssize_t count = PyList_GET_SIZE(headers);
   parsed_headers.reserve(static_cast<size_t>(count));
   for (Py_ssize_t i = 0; i < count; ++i) {
@@ -211,9 +224,16 @@ PyObject* WsgiCall::StartResponse(PyObject* callable, PyObject* const* args,
                    PyTuple_GET_ITEM(item, 0));
       return nullptr;
     }
+    if (text::EqualsIgnoreCase(name, "Content-Length")) {
+      // An unparsable one is the sink's to judge; only a number binds here.
+      if (auto n = text::ParseNumber<std::int64_t>(TrimSpace(value))) {
+        declared_length = *n;
+      }
+    }
     parsed_headers.emplace_back(name, value);
   }
   status_ = code;
+  declared_length_ = declared_length;
   reason_.assign(status.substr(4));
   headers_ = std::move(parsed_headers);
   status_set_ = true;
@@ -234,9 +254,27 @@ bool WsgiCall::SendHeaders() {
   return ok;
 }
 
+size_t WsgiCall::ClampToDeclared(std::uint64_t size) {
+  if (declared_length_ < 0) return static_cast<size_t>(size);
+  std::uint64_t declared = static_cast<std::uint64_t>(declared_length_);
+  std::uint64_t left =
+      declared > outcome_.body_bytes ? declared - outcome_.body_bytes : 0;
+  if (size <= left) return static_cast<size_t>(size);
+  if (!overflow_logged_) {
+    overflow_logged_ = true;
+    mount_.logger->Warning(fmt::format(
+        "[mount '{}'] the app sent more than its Content-Length of {} "
+        "bytes: the rest is dropped",
+        *mount_.mountpoint, declared));
+  }
+  return static_cast<size_t>(left);
+}
+
 bool WsgiCall::SendChunk(const char* data, size_t size) {
   if (peer_gone_) return false;
   if (!headers_sent_ && !SendHeaders()) return false;
+  size = ClampToDeclared(size);
+  if (size == 0) return true;
   bool ok;
   std::string_view chunk(data, size);
   if (may_block_) {
@@ -287,27 +325,33 @@ bool WsgiCall::SendFileWrapper(PyObject* filelike, Py_ssize_t, bool* handled) {
     PyErr_Clear();
     return true;
   }
-  int fd = PyLong_AsLong(fd_obj.get());
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  long fd_number = PyLong_AsLong(fd_obj.get());
+  if (fd_number == -1 && PyErr_Occurred()) {
     PyErr_Clear();
     return true;
   }
+  if (fd_number < 0 || fd_number > INT_MAX) return true;
+  int fd = static_cast<int>(fd_number);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return true;
   // Buffered Python files may have read ahead: flush their view first by
   // asking for the logical position.
   PyRef tell = PyRef::Steal(PyObject_CallMethod(filelike, "tell", nullptr));
+  long long position = tell ? PyLong_AsLongLong(tell.get()) : -1;
   off_t offset;
-  if (tell) {
-    offset = static_cast<off_t>(PyLong_AsLongLong(tell.get()));
-  } else {
+  if (position == -1 && PyErr_Occurred()) {
+    // No usable position (tell() raised or answered no int): the
+    // descriptor's own is the best guess.
     PyErr_Clear();
     offset = lseek(fd, 0, SEEK_CUR);
+  } else {
+    offset = static_cast<off_t>(position);
   }
   if (offset < 0) offset = 0;
   *handled = true;
   if (!headers_sent_ && !SendHeaders()) return false;
-  std::uint64_t count =
-      st.st_size > offset ? static_cast<std::uint64_t>(st.st_size - offset) : 0;
+  std::uint64_t count = ClampToDeclared(
+      st.st_size > offset ? static_cast<std::uint64_t>(st.st_size - offset) : 0);
   if (count == 0) return true;
   bool ok;
   if (may_block_) {
@@ -324,23 +368,33 @@ bool WsgiCall::SendFileWrapper(PyObject* filelike, Py_ssize_t, bool* handled) {
   return true;
 }
 
+void WsgiCall::FinishSink(bool ok) {
+  if (may_block_) {
+    GilRelease unlocked;
+    sink_.Finish(ok);
+  } else {
+    sink_.Finish(ok);
+  }
+}
+
 void WsgiCall::LogAppError(std::string_view what) {
   PyError err = FetchPendingError(mount_.state);
   outcome_.app_error = true;
-  std::string prefix = "[mount '" + *mount_.mountpoint + "'] ";
-  mount_.logger->Error(prefix + std::string(what) + ": " + err.summary);
+  std::string prefix = fmt::format("[mount '{}'] ", *mount_.mountpoint);
+  mount_.logger->Error(fmt::format("{}{}: {}", prefix, what, err.summary));
   mount_.logger->Lines(LogLevel::kError, prefix, err.traceback);
 }
 
 void WsgiCall::FailResponse() {
   if (!headers_sent_) {
-    static const char kBody[] = "500 Internal Server Error\n";
+    static constexpr std::string_view kBody = "500 Internal Server Error\n";
     status_ = 500;
     reason_ = "Internal Server Error";
     headers_ = {{"Content-Type", "text/plain"},
-                {"Content-Length", std::to_string(sizeof(kBody) - 1)}};
+                {"Content-Length", fmt::format_int(kBody.size()).str()}};
+    declared_length_ = static_cast<std::int64_t>(kBody.size());
     status_set_ = true;
-    SendChunk(kBody, sizeof(kBody) - 1);
+    SendChunk(kBody.data(), kBody.size());
   } else {
     outcome_.completed = false;
   }
@@ -356,7 +410,7 @@ RequestOutcome WsgiCall::Run(const Request& request,
   if (!context || PyContext_Enter(context.get()) < 0) {
     LogAppError("cannot create a request context");
     FailResponse();
-    sink_.Finish(false);
+    FinishSink(false);
     return outcome_;
   }
   PyRef input = PyRef::Steal(mount_.environ->TakeInput(&body));
@@ -465,7 +519,7 @@ RequestOutcome WsgiCall::Run(const Request& request,
   PyContext_Exit(context.get());
   if (!headers_sent_ && outcome_.status == 0) outcome_.status = status_;
   bool ok = outcome_.completed && !outcome_.app_error;
-  sink_.Finish(ok || (headers_sent_ && outcome_.completed));
+  FinishSink(ok || (headers_sent_ && outcome_.completed));
   return outcome_;
 }
 

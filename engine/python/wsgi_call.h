@@ -70,7 +70,11 @@ class WsgiCall {
  private:
   bool SendHeaders();
   bool SendChunk(const char* data, size_t size);
+  // How much of size bytes may still go out under the app's Content-Length;
+  // logs (once) when that cuts the body.
+  size_t ClampToDeclared(std::uint64_t size);
   bool SendFileWrapper(PyObject* filelike, Py_ssize_t blksize, bool* handled);
+  void FinishSink(bool ok);
   void LogAppError(std::string_view what);
   void FailResponse();
 
@@ -80,7 +84,9 @@ class WsgiCall {
   bool status_set_ = false;
   bool headers_sent_ = false;
   bool peer_gone_ = false;
+  bool overflow_logged_ = false;
   int status_ = 0;
+  std::int64_t declared_length_ = -1;  // the app's Content-Length, if any
   std::string reason_;
   Headers headers_;
   RequestOutcome outcome_;
