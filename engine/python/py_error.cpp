@@ -1,5 +1,7 @@
 #include "engine/python/py_error.h"
 
+#include <fmt/format.h>
+
 #include "engine/python/py_ref.h"
 
 namespace subhost::python {
@@ -21,7 +23,7 @@ PyError FetchPendingError(ModuleState* st) {
   out.summary = Py_TYPE(exc.get())->tp_name;
   if (PyRef text = PyRef::Steal(PyObject_Str(exc.get()))) {
     const char* s = PyUnicode_AsUTF8(text.get());
-    if (s != nullptr && *s) out.summary.append(": ").append(s);
+    if (s != nullptr && *s) out.summary = fmt::format("{}: {}", out.summary, s);
   }
   PyErr_Clear();
   PyObject* format = st != nullptr ? st->format_exception : nullptr;
