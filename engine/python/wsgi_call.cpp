@@ -368,15 +368,6 @@ bool WsgiCall::SendFileWrapper(PyObject* filelike, Py_ssize_t, bool* handled) {
   return true;
 }
 
-void WsgiCall::FinishSink(bool ok) {
-  if (may_block_) {
-    GilRelease unlocked;
-    sink_.Finish(ok);
-  } else {
-    sink_.Finish(ok);
-  }
-}
-
 void WsgiCall::LogAppError(std::string_view what) {
   PyError err = FetchPendingError(mount_.state);
   outcome_.app_error = true;
@@ -410,7 +401,7 @@ RequestOutcome WsgiCall::Run(const Request& request,
   if (!context || PyContext_Enter(context.get()) < 0) {
     LogAppError("cannot create a request context");
     FailResponse();
-    FinishSink(false);
+    sink_.Finish(false);
     return outcome_;
   }
   PyRef input = PyRef::Steal(mount_.environ->TakeInput(&body));
@@ -519,7 +510,7 @@ RequestOutcome WsgiCall::Run(const Request& request,
   PyContext_Exit(context.get());
   if (!headers_sent_ && outcome_.status == 0) outcome_.status = status_;
   bool ok = outcome_.completed && !outcome_.app_error;
-  FinishSink(ok || (headers_sent_ && outcome_.completed));
+  sink_.Finish(ok || (headers_sent_ && outcome_.completed));
   return outcome_;
 }
 

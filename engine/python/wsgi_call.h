@@ -74,7 +74,6 @@ class WsgiCall {
   // logs (once) when that cuts the body.
   size_t ClampToDeclared(std::uint64_t size);
   bool SendFileWrapper(PyObject* filelike, Py_ssize_t blksize, bool* handled);
-  void FinishSink(bool ok);
   void LogAppError(std::string_view what);
   void FailResponse();
 

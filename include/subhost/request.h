@@ -80,9 +80,10 @@ class ResponseSink {
   // The default reads the file and calls Write.
   virtual bool SendFile(int fd, std::uint64_t offset, std::uint64_t count);
   virtual void Finish(bool ok) { (void)ok; }
-  // True when Start/Write/SendFile/Finish may block (a socket): the engine
-  // then releases the interpreter's GIL around them (a WaitScope inside
-  // them then has nothing to release and does nothing). An in-memory sink says false.
+  // True when Start/Write/SendFile may block (a socket): the engine then
+  // releases the interpreter's GIL around them (a WaitScope inside them then
+  // has nothing to release and does nothing). Finish is always called with
+  // the GIL held: a sink that waits there does so in a WaitScope. An in-memory sink says false.
   virtual bool MayBlock() const { return true; }
 };
 
