@@ -22,16 +22,25 @@ namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
 
-// Latin-1 text of a str (its 1-byte storage is exactly latin-1), or false
-// with a TypeError naming what.
-bool Latin1Text(PyObject* o, const char* what, std::string_view* out) {
+// Raises the TypeError or ValueError for a status or header item that
+// Latin1Text refused.
+[[gnu::cold, gnu::noinline]] void RaiseNotLatin1(PyObject* o,
+                                                 const char* what) {
   if (!PyUnicode_Check(o)) {
     PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s", what,
                  Py_TYPE(o)->tp_name);
-    return false;
-  }
-  if (PyUnicode_KIND(o) != PyUnicode_1BYTE_KIND) {
+  } else {
     PyErr_Format(PyExc_ValueError, "%s must be latin-1 text: %R", what, o);
+  }
+}
+
+// Latin-1 text of a str (its 1-byte storage is exactly latin-1), or false
+// with a TypeError or ValueError naming what. Called for every status and
+// header item: the check is all that stays inline.
+inline bool Latin1Text(PyObject* o, const char* what, std::string_view* out) {
+  if (!PyUnicode_Check(o) || PyUnicode_KIND(o) != PyUnicode_1BYTE_KIND)
+      [[unlikely]] {
+    RaiseNotLatin1(o, what);
     return false;
   }
   *out = std::string_view(reinterpret_cast<const char*>(PyUnicode_DATA(o)),
@@ -64,6 +73,15 @@ std::string_view TrimSpace(std::string_view s) {
   }
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// Checked for every response header: the usual spelling costs one memcmp,
+// any other one a case-insensitive compare.
+bool IsContentLength(std::string_view name) {
+  constexpr std::string_view kName = "Content-Length";
+  if (name.size() != kName.size()) return false;
+  return std::memcmp(name.data(), kName.data(), kName.size()) == 0 ||
+         text::EqualsIgnoreCase(name, kName);
 }
 
 bool IsToken(std::string_view s) {
@@ -198,7 +216,7 @@ PyObject* WsgiCall::StartResponse(PyObject* callable, PyObject* const* args,
     return nullptr;
   }
   Headers parsed_headers;
-  std::int64_t declared_length = -1;
+  std::uint64_t body_limit = kNoBodyLimit;
   Py_ssize_t count = PyList_GET_SIZE(headers);
   parsed_headers.reserve(static_cast<size_t>(count));
   for (Py_ssize_t i = 0; i < count; ++i) {
@@ -224,16 +242,16 @@ PyObject* WsgiCall::StartResponse(PyObject* callable, PyObject* const* args,
                    PyTuple_GET_ITEM(item, 0));
       return nullptr;
     }
-    if (text::EqualsIgnoreCase(name, "Content-Length")) {
+    if (IsContentLength(name)) {
       // An unparsable one is the sink's to judge; only a number binds here.
-      if (auto n = text::ParseNumber<std::int64_t>(TrimSpace(value))) {
-        declared_length = *n;
+      if (auto n = text::ParseNumber<std::uint64_t>(TrimSpace(value))) {
+        body_limit = *n;
       }
     }
     parsed_headers.emplace_back(name, value);
   }
   status_ = code;
-  declared_length_ = declared_length;
+  body_limit_ = body_limit;
   reason_.assign(status.substr(4));
   headers_ = std::move(parsed_headers);
   status_set_ = true;
@@ -254,26 +272,22 @@ bool WsgiCall::SendHeaders() {
   return ok;
 }
 
-size_t WsgiCall::ClampToDeclared(std::uint64_t size) {
-  if (declared_length_ < 0) return static_cast<size_t>(size);
-  std::uint64_t declared = static_cast<std::uint64_t>(declared_length_);
-  std::uint64_t left =
-      declared > outcome_.body_bytes ? declared - outcome_.body_bytes : 0;
-  if (size <= left) return static_cast<size_t>(size);
+std::uint64_t WsgiCall::CutToDeclared() {
+  std::uint64_t left = body_limit_ - outcome_.body_bytes;
   if (!overflow_logged_) {
     overflow_logged_ = true;
     mount_.logger->Warning(fmt::format(
         "[mount '{}'] the app sent more than its Content-Length of {} "
         "bytes: the rest is dropped",
-        *mount_.mountpoint, declared));
+        *mount_.mountpoint, body_limit_));
   }
-  return static_cast<size_t>(left);
+  return left;
 }
 
 bool WsgiCall::SendChunk(const char* data, size_t size) {
   if (peer_gone_) return false;
   if (!headers_sent_ && !SendHeaders()) return false;
-  size = ClampToDeclared(size);
+  size = static_cast<size_t>(WithinDeclared(size));
   if (size == 0) return true;
   bool ok;
   std::string_view chunk(data, size);
@@ -350,7 +364,7 @@ bool WsgiCall::SendFileWrapper(PyObject* filelike, Py_ssize_t, bool* handled) {
   if (offset < 0) offset = 0;
   *handled = true;
   if (!headers_sent_ && !SendHeaders()) return false;
-  std::uint64_t count = ClampToDeclared(
+  std::uint64_t count = WithinDeclared(
       st.st_size > offset ? static_cast<std::uint64_t>(st.st_size - offset) : 0);
   if (count == 0) return true;
   bool ok;
@@ -383,7 +397,7 @@ void WsgiCall::FailResponse() {
     reason_ = "Internal Server Error";
     headers_ = {{"Content-Type", "text/plain"},
                 {"Content-Length", fmt::format_int(kBody.size()).str()}};
-    declared_length_ = static_cast<std::int64_t>(kBody.size());
+    body_limit_ = kBody.size();
     status_set_ = true;
     SendChunk(kBody.data(), kBody.size());
   } else {

@@ -70,9 +70,14 @@ class WsgiCall {
  private:
   bool SendHeaders();
   bool SendChunk(const char* data, size_t size);
-  // How much of size bytes may still go out under the app's Content-Length;
-  // logs (once) when that cuts the body.
-  size_t ClampToDeclared(std::uint64_t size);
+  // How much of size bytes may still go out under the app's Content-Length
+  // (body_bytes never passes body_limit_).
+  std::uint64_t WithinDeclared(std::uint64_t size) {
+    if (size <= body_limit_ - outcome_.body_bytes) return size;
+    return CutToDeclared();
+  }
+  // The bytes left under the limit, logging (once) that the body is cut.
+  std::uint64_t CutToDeclared();
   bool SendFileWrapper(PyObject* filelike, Py_ssize_t blksize, bool* handled);
   void LogAppError(std::string_view what);
   void FailResponse();
@@ -85,7 +90,9 @@ class WsgiCall {
   bool peer_gone_ = false;
   bool overflow_logged_ = false;
   int status_ = 0;
-  std::int64_t declared_length_ = -1;  // the app's Content-Length, if any
+  // The app's Content-Length, when it gave a valid one.
+  static constexpr std::uint64_t kNoBodyLimit = ~std::uint64_t{0};
+  std::uint64_t body_limit_ = kNoBodyLimit;
   std::string reason_;
   Headers headers_;
   RequestOutcome outcome_;
