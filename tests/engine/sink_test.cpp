@@ -3,8 +3,10 @@
 // the app misbehaves (more bytes than its Content-Length, odd file objects).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
