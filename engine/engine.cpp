@@ -231,7 +231,8 @@ class EngineImpl final : public Engine {
         "WSGI app {} (mountpoint='{}') ready in {:.0f} ms on interpreter {} "
         "pid: {}{}",
         m->info.id, canonical, m->info.load_ms, m->info.interpreter_id,
-        static_cast<int>(::getpid()), canonical.empty() ? " (default app)" : ""));
+        static_cast<int>(::getpid()),
+        canonical.empty() ? " (default app)" : ""));
     if (sub) subs_.push_back(std::move(sub));
     mounts_.push_back(std::move(m));
     return Status::Ok();

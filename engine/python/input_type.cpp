@@ -74,7 +74,8 @@ PyObject* InputNext(PyObject* self) {
   RequestBody* body = InputBody(self);
   if (body == nullptr) return nullptr;
   PyRef line = PyRef::Steal(body->ReadLine(-1));
-  if (!line || PyBytes_GET_SIZE(line.get()) == 0) return nullptr;  // StopIteration
+  // An empty line is the end: null without an exception is StopIteration.
+  if (!line || PyBytes_GET_SIZE(line.get()) == 0) return nullptr;
   return line.release();
 }
 

@@ -69,7 +69,9 @@ std::string_view TrimSpace(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
   return s;
 }
 
@@ -293,8 +295,9 @@ bool WsgiCall::SendFileWrapper(PyObject* filelike, Py_ssize_t, bool* handled) {
   if (offset < 0) offset = 0;
   *handled = true;
   if (!headers_sent_ && !SendHeaders()) return false;
-  std::uint64_t count = WithinDeclared(
-      st.st_size > offset ? static_cast<std::uint64_t>(st.st_size - offset) : 0);
+  std::uint64_t left_in_file =
+      st.st_size > offset ? static_cast<std::uint64_t>(st.st_size - offset) : 0;
+  std::uint64_t count = WithinDeclared(left_in_file);
   if (count == 0) return true;
   bool ok;
   if (may_block_) {
