@@ -198,6 +198,26 @@ TEST_F(EngineSink, AWaitScopeInsideABodyReaderDoesNothingAndDoesNotCrash) {
   EXPECT_EQ(engine_->Handle(Get("/ping")).body, "pong");
 }
 
+TEST(EngineSinkOwnGil, WaitScopesInSinksAndReadersWorkWithAnOwnGil) {
+  if (!OwnGilSupported()) GTEST_SKIP() << "no own GIL on " << PythonVersion();
+  LogCapture log;
+  Options options;
+  options.own_gil = true;
+  auto engine = MakeEngine(log, options);
+  ASSERT_TRUE(engine->Mount("/", App("sink_app.py")).ok()) << log.All();
+  for (bool may_block : {true, false}) {
+    Bystander bystander(*engine);
+    CheckingSink sink(bystander, may_block, /*wait_scope=*/true);
+    RequestOutcome out = engine->Handle(Get("/chunks"), sink);
+    bystander.Join();
+    EXPECT_EQ(sink.body, "onetwo");
+    EXPECT_TRUE(out.completed);
+    std::vector<std::string> want = {"start", "write", "write"};
+    EXPECT_EQ(sink.served, want) << "may_block=" << may_block;
+  }
+  ReadBodyWhileOthersRun(*engine, /*wait_scope=*/true, log);
+}
+
 TEST_F(EngineSink, BytesPastTheDeclaredContentLengthAreCutAndLogged) {
   Response r = engine_->Handle(Get("/overlong"));
   EXPECT_EQ(r.status, 200);
