@@ -5,10 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "engine/log.h"
 #include "engine/python/activation.h"
@@ -121,7 +122,7 @@ class EngineImpl final : public Engine {
 
   Status Init() {
     if (!options_.chdir.empty() && ::chdir(options_.chdir.c_str()) != 0) {
-      return Status::Error("cannot chdir to '" + options_.chdir + "'");
+      return Status::Error(fmt::format("cannot chdir to '{}'", options_.chdir));
     }
     for (const auto& [k, v] : options_.env) ::setenv(k.c_str(), v.c_str(), 1);
     for (char** e = environ; *e != nullptr; ++e) {
@@ -131,8 +132,8 @@ class EngineImpl final : public Engine {
       initial_environ_.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     }
     if (options_.own_gil && !OwnGilSupported()) {
-      return Status::Error("own_gil needs CPython 3.13 or newer (this is " +
-                           PythonVersion() + ")");
+      return Status::Error(fmt::format(
+          "own_gil needs CPython 3.13 or newer (this is {})", PythonVersion()));
     }
     if (options_.own_gil) {
       try {
@@ -155,11 +156,11 @@ class EngineImpl final : public Engine {
     std::string canonical;
     mounts::MountTarget parsed;
     if (!mounts::NormalizeMountpoint(mountpoint, &canonical, &error)) {
-      return Status::Error("mount '" + mountpoint + "': " + error);
+      return Status::Error(fmt::format("mount '{}': {}", mountpoint, error));
     }
     if (!mounts::ParseTarget(target, options_.default_callable, &parsed,
                              &error)) {
-      return Status::Error("mount '" + canonical + "': " + error);
+      return Status::Error(fmt::format("mount '{}': {}", canonical, error));
     }
     // "app.wsgi" reads as a module name too; as in uWSGI, an existing file
     // of that name wins.
@@ -171,7 +172,8 @@ class EngineImpl final : public Engine {
       parsed.callable = options_.default_callable;
     }
     if (HasMountpoint(canonical)) {
-      return Status::Error("mount '" + canonical + "' is already mounted");
+      return Status::Error(
+          fmt::format("mount '{}' is already mounted", canonical));
     }
     auto start = std::chrono::steady_clock::now();
     bool use_main = options_.single_interpreter || mount_options.main_interpreter;
@@ -179,7 +181,9 @@ class EngineImpl final : public Engine {
     Interpreter* interp = &main_;
     if (!use_main) {
       sub = Interpreter::CreateSub(main_, {options_.own_gil}, &error);
-      if (!sub) return Status::Error("mount '" + canonical + "': " + error);
+      if (!sub) {
+        return Status::Error(fmt::format("mount '{}': {}", canonical, error));
+      }
       interp = sub.get();
     }
     auto m = std::make_unique<MountRuntime>();
@@ -204,21 +208,31 @@ class EngineImpl final : public Engine {
     }
     if (!failure.empty()) {
       if (sub) sub->End(main_);
-      return Status::Error("mount '" + canonical + "': cannot load '" +
-                           target + "': " + failure);
+      return Status::Error(fmt::format("mount '{}': cannot load '{}': {}",
+                                       canonical, target, failure));
     }
     m->info.load_ms = std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - start)
                           .count();
-    table_.Add(canonical, m->info.id);
-    char line[512];
-    std::snprintf(line, sizeof line,
-                  "WSGI app %d (mountpoint='%s') ready in %.0f ms on "
-                  "interpreter %ld pid: %d%s",
-                  m->info.id, canonical.c_str(), m->info.load_ms,
-                  m->info.interpreter_id, static_cast<int>(::getpid()),
-                  canonical.empty() ? " (default app)" : "");
-    log_.Info(line);
+    if (!table_.Add(canonical, m->info.id)) {
+      // HasMountpoint ruled out a duplicate, so the table refusing it is a
+      // bug; the app must not stay loaded where no request can reach it.
+      {
+        Activation enter(*interp);
+        python::ForgetHooks(m->state, serial_, &canonical);
+        m->app.reset();
+        m->environ.Clear();
+      }
+      if (sub) sub->End(main_);
+      return Status::Error(
+          fmt::format("mount '{}': the mount table refused it", canonical));
+    }
+    log_.Info(fmt::format(
+        "WSGI app {} (mountpoint='{}') ready in {:.0f} ms on interpreter {} "
+        "pid: {}{}",
+        m->info.id, canonical, m->info.load_ms, m->info.interpreter_id,
+        static_cast<int>(::getpid()),
+        canonical.empty() ? " (default app)" : ""));
     if (sub) subs_.push_back(std::move(sub));
     mounts_.push_back(std::move(m));
     return Status::Ok();
@@ -263,16 +277,17 @@ class EngineImpl final : public Engine {
     if (std::this_thread::get_id() != owner_) {
       return Status::Error("Engine::AfterFork called off the owner thread");
     }
-    std::string failures;
+    std::vector<std::string> failures;
     for (Interpreter* interp : InterpretersInUse()) {
       Activation enter(*interp);
-      for (const std::string& f : python::RunAfterFork(
+      for (std::string& f : python::RunAfterFork(
                python::GetState(interp->module()), serial_, log_)) {
-        failures.append(failures.empty() ? "" : "; ").append(f);
+        failures.push_back(std::move(f));
       }
     }
     if (failures.empty()) return Status::Ok();
-    return Status::Error("after fork: " + failures);
+    return Status::Error(
+        fmt::format("after fork: {}", fmt::join(failures, "; ")));
   }
 
  private:
@@ -298,16 +313,19 @@ class EngineImpl final : public Engine {
   // failure summary, or empty on success.
   std::string LoadInto(Interpreter& interp, MountRuntime& m,
                        const mounts::MountTarget& target) {
-    std::string prefix = "[mount '" + m.info.mountpoint + "'] ";
+    std::string prefix = fmt::format("[mount '{}'] ", m.info.mountpoint);
     auto fail = [&](python::ModuleState* st) {
       python::PyError err = python::FetchPendingError(st);
       std::string summary = err.summary;
       if (summary.find("interpreter") != std::string::npos ||
           summary.find("subinterp") != std::string::npos) {
-        summary += " (this extension does not work in a sub-interpreter: "
-                   "mount it in the main interpreter)";
+        summary = fmt::format(
+            "{} (this extension does not work in a sub-interpreter: mount it "
+            "in the main interpreter)",
+            summary);
       }
-      log_.Error(prefix + "cannot load '" + m.info.target + "': " + summary);
+      log_.Error(fmt::format("{}cannot load '{}': {}", prefix, m.info.target,
+                             summary));
       log_.Lines(LogLevel::kError, prefix, err.traceback);
       return summary;
     };
@@ -336,15 +354,16 @@ class EngineImpl final : public Engine {
   }
 
   RequestOutcome NotFound(ResponseSink& sink) {
-    static const char kBody[] = "404 Not Found: no app is mounted here\n";
+    static constexpr std::string_view kBody =
+        "404 Not Found: no app is mounted here\n";
     Headers headers = {{"Content-Type", "text/plain"},
-                       {"Content-Length", std::to_string(sizeof(kBody) - 1)}};
+                       {"Content-Length", fmt::format_int(kBody.size()).str()}};
     RequestOutcome outcome;
     outcome.status = 404;
     bool ok = sink.Start(404, "Not Found", std::move(headers)) &&
-              sink.Write(std::string_view(kBody, sizeof(kBody) - 1));
+              sink.Write(kBody);
     outcome.completed = ok;
-    if (ok) outcome.body_bytes = sizeof(kBody) - 1;
+    if (ok) outcome.body_bytes = kBody.size();
     sink.Finish(ok);
     return outcome;
   }

@@ -3,16 +3,19 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <iterator>
+
+#include <fmt/format.h>
 
 namespace subhost {
 
 namespace {
 
 void WriteStderr(LogLevel, std::string_view line) {
-  std::string out;
-  out.reserve(line.size() + 1);
-  out.append(line);
-  out.push_back('\n');
+  // One write(2) per line, so that lines from several threads or processes
+  // never interleave; short lines stay in the buffer's inline storage.
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "{}\n", line);
   const char* p = out.data();
   size_t left = out.size();
   while (left > 0) {
@@ -41,7 +44,11 @@ void Logger::Lines(LogLevel level, std::string_view prefix,
   while (!text.empty()) {
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
-    if (!line.empty()) Log(level, std::string(prefix).append(line));
+    if (!line.empty()) {
+      fmt::memory_buffer buf;
+      fmt::format_to(std::back_inserter(buf), "{}{}", prefix, line);
+      Log(level, std::string_view(buf.data(), buf.size()));
+    }
     if (nl == std::string_view::npos) break;
     text.remove_prefix(nl + 1);
   }

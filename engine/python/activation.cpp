@@ -5,11 +5,12 @@
 
 namespace subhost::python {
 
-namespace {
 // This thread's attached thread state, as far as Activation knows. CPython
 // 3.11 cannot tell: its "current thread state" is process-wide (whoever holds
 // the GIL), so asking it from a thread without the GIL names another thread's.
-thread_local PyThreadState* attached = nullptr;
+// GilRelease and WaitScope clear it while the GIL is given up.
+namespace {
+constinit thread_local PyThreadState* attached = nullptr;
 }  // namespace
 
 PyThreadState* CurrentThreadState() { return attached; }
@@ -30,6 +31,13 @@ void Activation::Enter(PyThreadState* state) {
   entered_ = true;
 }
 
+GilRelease::GilRelease() : state_(PyEval_SaveThread()) { attached = nullptr; }
+
+GilRelease::~GilRelease() {
+  PyEval_RestoreThread(state_);
+  attached = state_;
+}
+
 Activation::~Activation() {
   if (!entered_) return;
   PyEval_SaveThread();
@@ -41,14 +49,20 @@ Activation::~Activation() {
 
 namespace subhost {
 
-WaitScope::WaitScope()
-    : released_(python::CurrentThreadState() != nullptr ? PyEval_SaveThread()
-                                                         : nullptr) {}
+// The thread-local bookkeeping follows the release, so that a nested
+// WaitScope, or a GilRelease/Activation under it, never releases a GIL this
+// thread no longer holds.
+WaitScope::WaitScope() : released_(nullptr) {
+  if (python::attached == nullptr) return;
+  released_ = PyEval_SaveThread();
+  python::attached = nullptr;
+}
 
 WaitScope::~WaitScope() {
-  if (released_ != nullptr) {
-    PyEval_RestoreThread(static_cast<PyThreadState*>(released_));
-  }
+  if (released_ == nullptr) return;
+  auto* state = static_cast<PyThreadState*>(released_);
+  PyEval_RestoreThread(state);
+  python::attached = state;
 }
 
 }  // namespace subhost

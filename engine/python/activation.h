@@ -29,11 +29,13 @@ class Activation {
 };
 
 // Releases the GIL of the current interpreter for a blocking call and takes it
-// back on destruction. Requires an attached thread state.
+// back on destruction. Requires an attached thread state. While released,
+// CurrentThreadState() answers null, so that a WaitScope (or an Activation)
+// run inside the blocking call sees that this thread holds no GIL.
 class GilRelease {
  public:
-  GilRelease() : state_(PyEval_SaveThread()) {}
-  ~GilRelease() { PyEval_RestoreThread(state_); }
+  GilRelease();
+  ~GilRelease();
   GilRelease(const GilRelease&) = delete;
   GilRelease& operator=(const GilRelease&) = delete;
 

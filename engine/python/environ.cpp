@@ -16,12 +16,10 @@ PyObject* Latin1(std::string_view s) {
                                 nullptr);
 }
 
-// Steals value.
+// Steals value (null: an error is pending).
 bool Set(PyObject* dict, PyObject* key, PyObject* value) {
-  if (value == nullptr) return false;
-  int r = PyDict_SetItem(dict, key, value);
-  Py_DECREF(value);
-  return r == 0;
+  PyRef owned = PyRef::Steal(value);
+  return owned && PyDict_SetItem(dict, key, owned.get()) == 0;
 }
 
 bool Delete(PyObject* dict, PyObject* key) {

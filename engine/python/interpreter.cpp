@@ -3,6 +3,8 @@
 #include <atomic>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "engine/python/activation.h"
 
 namespace subhost::python {
@@ -87,8 +89,8 @@ std::unique_ptr<Interpreter> Interpreter::CreateSub(Interpreter& main,
                            : PyInterpreterConfig_SHARED_GIL;
   PyStatus status = Py_NewInterpreterFromConfig(&created, &cfg);
   if (PyStatus_Exception(status)) {
-    *error = std::string("cannot create a sub-interpreter: ") +
-             (status.err_msg ? status.err_msg : "unknown error");
+    *error = fmt::format("cannot create a sub-interpreter: {}",
+                         status.err_msg ? status.err_msg : "unknown error");
     // On failure the main thread state is current again.
     PyEval_SaveThread();
     return nullptr;
@@ -116,9 +118,7 @@ std::unique_ptr<Interpreter> Interpreter::CreateSub(Interpreter& main,
   in->registry_ = std::make_shared<ThreadStateRegistry>();
   thread_cache.Put(in->slot_, {created, nullptr});
   // Shutdown relies on threading.main_thread() being the owner thread.
-  PyObject* threading = PyImport_ImportModule("threading");
-  if (threading == nullptr) PyErr_Clear();
-  Py_XDECREF(threading);
+  if (!PyRef::Steal(PyImport_ImportModule("threading"))) PyErr_Clear();
   PyEval_SaveThread();
   return in;
 }

@@ -1,5 +1,9 @@
 #include "engine/python/postfork.h"
 
+#include <string_view>
+
+#include <fmt/format.h>
+
 #include "engine/python/py_ref.h"
 
 namespace subhost::python {
@@ -55,11 +59,11 @@ bool ReseedIfImported(const Reseed& r) {
 // Logs a failure and its traceback under mount's prefix, and returns the
 // line that names it for the caller's Status.
 std::string Report(const Logger& log, const std::string& mount,
-                   const std::string& what, const PyError& err) {
-  std::string prefix = "[mount '" + mount + "'] ";
-  log.Error(prefix + what + " " + err.summary);
+                   std::string_view what, const PyError& err) {
+  std::string prefix = fmt::format("[mount '{}'] ", mount);
+  log.Error(fmt::format("{}{} {}", prefix, what, err.summary));
   log.Lines(LogLevel::kError, prefix, err.traceback);
-  return "mount '" + mount + "': " + what + " " + err.summary;
+  return fmt::format("mount '{}': {} {}", mount, what, err.summary);
 }
 
 struct Hook {
@@ -74,7 +78,7 @@ bool ParseHook(PyObject* entry, Hook* hook) {
   hook->fn = PyTuple_GET_ITEM(entry, 0);
   hook->mountpoint = PyTuple_GET_ITEM(entry, 1);
   hook->owner = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(entry, 2));
-  if (PyErr_Occurred()) {
+  if (hook->owner == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
     PyErr_Clear();
     return false;
   }
@@ -90,7 +94,7 @@ std::vector<std::string> RunAfterFork(ModuleState* st, std::uint64_t owner,
     if (ReseedIfImported(r)) continue;
     PyError err = FetchPendingError(st);
     failures.push_back(Report(log, FsString(st->mountpoint),
-                              std::string("cannot reseed ") + r.module + ":",
+                              fmt::format("cannot reseed {}:", r.module),
                               err));
   }
   // A copy: a hook may register another one, which is for the next fork.
@@ -108,8 +112,8 @@ std::vector<std::string> RunAfterFork(ModuleState* st, std::uint64_t owner,
     if (PyRef::Steal(PyObject_CallNoArgs(hook.fn))) continue;
     PyError err = FetchPendingError(st);  // before more Python calls
     failures.push_back(Report(log, FsString(hook.mountpoint),
-                              "postfork hook '" + HookName(hook.fn) +
-                                  "' raised",
+                              fmt::format("postfork hook '{}' raised",
+                                          HookName(hook.fn)),
                               err));
   }
   return failures;

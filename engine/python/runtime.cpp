@@ -8,9 +8,12 @@
 #include <stdexcept>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "engine/python/activation.h"
 #include "engine/python/interpreter.h"
 #include "engine/python/module.h"
+#include "engine/python/py_ref.h"
 
 #ifndef SUBHOST_PYTHON_EXECUTABLE
 #define SUBHOST_PYTHON_EXECUTABLE "python3"
@@ -62,9 +65,9 @@ void Start(const std::string& executable) {
   if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
   PyConfig_Clear(&config);
   if (PyStatus_Exception(status)) {
-    throw std::runtime_error(std::string("cannot start Python (") + exe +
-                             "): " +
-                             (status.err_msg ? status.err_msg : "unknown"));
+    throw std::runtime_error(
+        fmt::format("cannot start Python ({}): {}", exe,
+                    status.err_msg ? status.err_msg : "unknown"));
   }
   PyThreadState* main_state = PyEval_SaveThread();
   State().main = Interpreter::ForMain(main_state);
@@ -113,20 +116,20 @@ std::vector<std::string> Runtime::PrepareForOwnGil(Interpreter& main) {
   if (rt.datetime_in_main) return applied;
   {
     Activation enter(main);
-    PyObject* module = PyImport_ImportModule("_datetime");
-    if (module == nullptr) {
+    PyRef module = PyRef::Steal(PyImport_ImportModule("_datetime"));
+    if (!module) {
       PyErr_Clear();
-      throw std::runtime_error(
-          "cannot import _datetime in the main interpreter, which CPython " +
-          Version() +
-          " needs before own-GIL sub-interpreters (python/cpython#136421)");
+      throw std::runtime_error(fmt::format(
+          "cannot import _datetime in the main interpreter, which CPython {} "
+          "needs before own-GIL sub-interpreters (python/cpython#136421)",
+          Version()));
     }
-    Py_DECREF(module);
   }
   rt.datetime_in_main = true;
-  applied.push_back("own-GIL workaround for CPython " + Version() +
-                    ": _datetime imported in the main interpreter first "
-                    "(python/cpython#136421, #136423)");
+  applied.push_back(fmt::format(
+      "own-GIL workaround for CPython {}: _datetime imported in the main "
+      "interpreter first (python/cpython#136421, #136423)",
+      Version()));
 #else
   (void)main;
 #endif

@@ -6,28 +6,39 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
 #include <cstring>
+
+#include <fmt/format.h>
 
 #include "engine/python/activation.h"
 #include "engine/python/environ.h"
 #include "engine/python/py_ref.h"
+#include "engine/text.h"
 
 namespace subhost::python {
 
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
-
-// Latin-1 text of a str (its 1-byte storage is exactly latin-1), or false
-// with a TypeError naming what.
-bool Latin1Text(PyObject* o, const char* what, std::string_view* out) {
+// Raises the TypeError or ValueError for a status or header item that
+// Latin1Text refused.
+[[gnu::cold, gnu::noinline]] void RaiseNotLatin1(PyObject* o,
+                                                 const char* what) {
   if (!PyUnicode_Check(o)) {
     PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s", what,
                  Py_TYPE(o)->tp_name);
-    return false;
-  }
-  if (PyUnicode_KIND(o) != PyUnicode_1BYTE_KIND) {
+  } else {
     PyErr_Format(PyExc_ValueError, "%s must be latin-1 text: %R", what, o);
+  }
+}
+
+// Latin-1 text of a str (its 1-byte storage is exactly latin-1), or false
+// with a TypeError or ValueError naming what. Called for every status and
+// header item: the check is all that stays inline.
+inline bool Latin1Text(PyObject* o, const char* what, std::string_view* out) {
+  if (!PyUnicode_Check(o) || PyUnicode_KIND(o) != PyUnicode_1BYTE_KIND)
+      [[unlikely]] {
+    RaiseNotLatin1(o, what);
     return false;
   }
   *out = std::string_view(reinterpret_cast<const char*>(PyUnicode_DATA(o)),
@@ -54,6 +65,25 @@ struct TokenTable {
 };
 constexpr TokenTable kToken;
 
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Checked for every response header: the usual spelling costs one memcmp,
+// any other one a case-insensitive compare.
+bool IsContentLength(std::string_view name) {
+  constexpr std::string_view kName = "Content-Length";
+  if (name.size() != kName.size()) return false;
+  return std::memcmp(name.data(), kName.data(), kName.size()) == 0 ||
+         text::EqualsIgnoreCase(name, kName);
+}
+
 bool IsToken(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s) {
@@ -63,75 +93,6 @@ bool IsToken(std::string_view s) {
 }
 
 }  // namespace
-
-// ---- RequestBody ------------------------------------------------------------
-
-RequestBody::RequestBody(const Request& request) {
-  if (request.body_reader) {
-    reader_ = request.body_reader.get();
-  } else {
-    buffer_ = request.body;
-    eof_ = true;
-  }
-}
-
-int RequestBody::Fill() {
-  if (eof_) return 0;
-  if (pos_ > 0) {
-    owned_.erase(0, pos_);
-    pos_ = 0;
-  }
-  size_t old = owned_.size();
-  owned_.resize(old + kReadChunk);
-  std::ptrdiff_t n;
-  {
-    GilRelease unlocked;
-    n = reader_->Read(owned_.data() + old, kReadChunk);
-  }
-  owned_.resize(old + static_cast<size_t>(std::max<std::ptrdiff_t>(n, 0)));
-  buffer_ = owned_;
-  if (n < 0) {
-    eof_ = true;
-    PyErr_SetString(PyExc_OSError, "error reading the request body");
-    return -1;
-  }
-  if (n == 0) eof_ = true;
-  return n > 0 ? 1 : 0;
-}
-
-PyObject* RequestBody::Take(size_t n) {
-  n = std::min(n, Available());
-  PyObject* out = PyBytes_FromStringAndSize(Data(), static_cast<Py_ssize_t>(n));
-  pos_ += n;
-  return out;
-}
-
-PyObject* RequestBody::Read(Py_ssize_t n) {
-  while (n < 0 || Available() < static_cast<size_t>(n)) {
-    int r = Fill();
-    if (r < 0) return nullptr;
-    if (r == 0) break;
-  }
-  return Take(n < 0 ? Available() : static_cast<size_t>(n));
-}
-
-PyObject* RequestBody::ReadLine(Py_ssize_t limit) {
-  size_t scanned = 0;
-  for (;;) {
-    size_t avail = Available();
-    size_t cap = limit < 0 ? avail : std::min(avail, static_cast<size_t>(limit));
-    const void* nl =
-        cap > scanned ? memchr(Data() + scanned, '\n', cap - scanned) : nullptr;
-    if (nl != nullptr) {
-      return Take(static_cast<const char*>(nl) - Data() + 1);
-    }
-    if (limit >= 0 && avail >= static_cast<size_t>(limit)) return Take(cap);
-    scanned = cap;
-    int r = Fill();
-    if (r < 0) return nullptr;
-    if (r == 0) return Take(Available());
-  }
-}
 
 // ---- WsgiCall ---------------------------------------------------------------
 
@@ -186,6 +147,7 @@ PyObject* WsgiCall::StartResponse(PyObject* callable, PyObject* const* args,
     return nullptr;
   }
   Headers parsed_headers;
+  std::uint64_t body_limit = kNoBodyLimit;
   Py_ssize_t count = PyList_GET_SIZE(headers);
   parsed_headers.reserve(static_cast<size_t>(count));
   for (Py_ssize_t i = 0; i < count; ++i) {
@@ -211,9 +173,16 @@ PyObject* WsgiCall::StartResponse(PyObject* callable, PyObject* const* args,
                    PyTuple_GET_ITEM(item, 0));
       return nullptr;
     }
+    if (IsContentLength(name)) {
+      // An unparsable one is the sink's to judge; only a number binds here.
+      if (auto n = text::ParseNumber<std::uint64_t>(TrimSpace(value))) {
+        body_limit = *n;
+      }
+    }
     parsed_headers.emplace_back(name, value);
   }
   status_ = code;
+  body_limit_ = body_limit;
   reason_.assign(status.substr(4));
   headers_ = std::move(parsed_headers);
   status_set_ = true;
@@ -234,9 +203,23 @@ bool WsgiCall::SendHeaders() {
   return ok;
 }
 
+std::uint64_t WsgiCall::CutToDeclared() {
+  std::uint64_t left = body_limit_ - outcome_.body_bytes;
+  if (!overflow_logged_) {
+    overflow_logged_ = true;
+    mount_.logger->Warning(fmt::format(
+        "[mount '{}'] the app sent more than its Content-Length of {} "
+        "bytes: the rest is dropped",
+        *mount_.mountpoint, body_limit_));
+  }
+  return left;
+}
+
 bool WsgiCall::SendChunk(const char* data, size_t size) {
   if (peer_gone_) return false;
   if (!headers_sent_ && !SendHeaders()) return false;
+  size = static_cast<size_t>(WithinDeclared(size));
+  if (size == 0) return true;
   bool ok;
   std::string_view chunk(data, size);
   if (may_block_) {
@@ -287,27 +270,34 @@ bool WsgiCall::SendFileWrapper(PyObject* filelike, Py_ssize_t, bool* handled) {
     PyErr_Clear();
     return true;
   }
-  int fd = PyLong_AsLong(fd_obj.get());
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  long fd_number = PyLong_AsLong(fd_obj.get());
+  if (fd_number == -1 && PyErr_Occurred()) {
     PyErr_Clear();
     return true;
   }
+  if (fd_number < 0 || fd_number > INT_MAX) return true;
+  int fd = static_cast<int>(fd_number);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return true;
   // Buffered Python files may have read ahead: flush their view first by
   // asking for the logical position.
   PyRef tell = PyRef::Steal(PyObject_CallMethod(filelike, "tell", nullptr));
+  long long position = tell ? PyLong_AsLongLong(tell.get()) : -1;
   off_t offset;
-  if (tell) {
-    offset = static_cast<off_t>(PyLong_AsLongLong(tell.get()));
-  } else {
+  if (position == -1 && PyErr_Occurred()) {
+    // No usable position (tell() raised or answered no int): the
+    // descriptor's own is the best guess.
     PyErr_Clear();
     offset = lseek(fd, 0, SEEK_CUR);
+  } else {
+    offset = static_cast<off_t>(position);
   }
   if (offset < 0) offset = 0;
   *handled = true;
   if (!headers_sent_ && !SendHeaders()) return false;
-  std::uint64_t count =
+  std::uint64_t left_in_file =
       st.st_size > offset ? static_cast<std::uint64_t>(st.st_size - offset) : 0;
+  std::uint64_t count = WithinDeclared(left_in_file);
   if (count == 0) return true;
   bool ok;
   if (may_block_) {
@@ -327,20 +317,21 @@ bool WsgiCall::SendFileWrapper(PyObject* filelike, Py_ssize_t, bool* handled) {
 void WsgiCall::LogAppError(std::string_view what) {
   PyError err = FetchPendingError(mount_.state);
   outcome_.app_error = true;
-  std::string prefix = "[mount '" + *mount_.mountpoint + "'] ";
-  mount_.logger->Error(prefix + std::string(what) + ": " + err.summary);
+  std::string prefix = fmt::format("[mount '{}'] ", *mount_.mountpoint);
+  mount_.logger->Error(fmt::format("{}{}: {}", prefix, what, err.summary));
   mount_.logger->Lines(LogLevel::kError, prefix, err.traceback);
 }
 
 void WsgiCall::FailResponse() {
   if (!headers_sent_) {
-    static const char kBody[] = "500 Internal Server Error\n";
+    static constexpr std::string_view kBody = "500 Internal Server Error\n";
     status_ = 500;
     reason_ = "Internal Server Error";
     headers_ = {{"Content-Type", "text/plain"},
-                {"Content-Length", std::to_string(sizeof(kBody) - 1)}};
+                {"Content-Length", fmt::format_int(kBody.size()).str()}};
+    body_limit_ = kBody.size();
     status_set_ = true;
-    SendChunk(kBody, sizeof(kBody) - 1);
+    SendChunk(kBody.data(), kBody.size());
   } else {
     outcome_.completed = false;
   }

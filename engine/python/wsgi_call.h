@@ -1,6 +1,6 @@
-// The WSGI bridge's per-request half: the request body behind wsgi.input and
-// WsgiCall, which runs one app call (environ, start_response, iteration,
-// close) and hands the response to a ResponseSink.
+// The WSGI bridge's per-request half: WsgiCall runs one app call (environ,
+// start_response, iteration, close) and hands the response to a
+// ResponseSink; wsgi.input reads the RequestBody (request_body.h).
 //
 // Thread contract: both live on the stack of the thread running the request;
 // every method needs the GIL of the mount's interpreter (held on entry).
@@ -16,33 +16,10 @@
 #include "engine/log.h"
 #include "engine/python/environ.h"
 #include "engine/python/module.h"
+#include "engine/python/request_body.h"
 #include "subhost/request.h"
 
 namespace subhost::python {
-
-// wsgi.input's source: the in-memory body or a BodyReader, never read past
-// its end. Reads from a BodyReader release the GIL.
-class RequestBody {
- public:
-  explicit RequestBody(const Request& request);
-  // New bytes, or null with an exception set. n < 0 reads to the end.
-  PyObject* Read(Py_ssize_t n);
-  // One line including its '\n', at most limit bytes (limit < 0: no limit).
-  PyObject* ReadLine(Py_ssize_t limit);
-
- private:
-  size_t Available() const { return buffer_.size() - pos_; }
-  const char* Data() const { return buffer_.data() + pos_; }
-  // Appends more from the reader; false at the end, -1 with an exception.
-  int Fill();
-  PyObject* Take(size_t n);
-
-  BodyReader* reader_ = nullptr;
-  bool eof_ = false;
-  std::string_view buffer_;  // in-memory body, or a view of owned_
-  std::string owned_;        // read-ahead from the reader
-  size_t pos_ = 0;
-};
 
 // What a mount gives a call: its app and its interpreter's module state.
 struct MountContext {
@@ -70,6 +47,14 @@ class WsgiCall {
  private:
   bool SendHeaders();
   bool SendChunk(const char* data, size_t size);
+  // How much of size bytes may still go out under the app's Content-Length
+  // (body_bytes never passes body_limit_).
+  std::uint64_t WithinDeclared(std::uint64_t size) {
+    if (size <= body_limit_ - outcome_.body_bytes) return size;
+    return CutToDeclared();
+  }
+  // The bytes left under the limit, logging (once) that the body is cut.
+  std::uint64_t CutToDeclared();
   bool SendFileWrapper(PyObject* filelike, Py_ssize_t blksize, bool* handled);
   void LogAppError(std::string_view what);
   void FailResponse();
@@ -80,7 +65,11 @@ class WsgiCall {
   bool status_set_ = false;
   bool headers_sent_ = false;
   bool peer_gone_ = false;
+  bool overflow_logged_ = false;
   int status_ = 0;
+  // The app's Content-Length, when it gave a valid one.
+  static constexpr std::uint64_t kNoBodyLimit = ~std::uint64_t{0};
+  std::uint64_t body_limit_ = kNoBodyLimit;
   std::string reason_;
   Headers headers_;
   RequestOutcome outcome_;

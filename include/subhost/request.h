@@ -17,8 +17,8 @@ using Header = std::pair<std::string, std::string>;
 using Headers = std::vector<Header>;
 
 // A request body that arrives while the app runs (from a socket, a spooled
-// file...). Read is called with the GIL released, from the thread that runs
-// the request; it returns the bytes read, 0 at the end of the body, or -1 on
+// file...). Read is called with the GIL released (a WaitScope inside it does
+// nothing), from the thread that runs the request; it returns the bytes read, 0 at the end of the body, or -1 on
 // error (the app then sees an OSError from wsgi.input).
 class BodyReader {
  public:
@@ -81,7 +81,9 @@ class ResponseSink {
   virtual bool SendFile(int fd, std::uint64_t offset, std::uint64_t count);
   virtual void Finish(bool ok) { (void)ok; }
   // True when Start/Write/SendFile may block (a socket): the engine then
-  // releases the interpreter's GIL around them. An in-memory sink says false.
+  // releases the interpreter's GIL around them (a WaitScope inside them then
+  // has nothing to release and does nothing). Finish is always called with
+  // the GIL held: a sink that waits there does so in a WaitScope. An in-memory sink says false.
   virtual bool MayBlock() const { return true; }
 };
 
