@@ -3,7 +3,7 @@
 //
 // Thread contract: reads the scoreboard with relaxed loads and may run while
 // workers update it, but also writes the delta_requests bookkeeping: one
-// render at a time.
+// render at a time (StatsSource serializes them).
 #ifndef SUBHOST_ENGINE_STATS_STATS_JSON_H_
 #define SUBHOST_ENGINE_STATS_STATS_JSON_H_
 
