@@ -742,6 +742,10 @@ int Master::Run() {
   for (const auto& f : cfg_.touch_reload) touch_mtimes_[f] = MtimeNs(f);
   for (const auto& f : cfg_.touch_chain_reload) touch_mtimes_[f] = MtimeNs(f);
   for (int slot = 0; slot < wanted_; ++slot) Spawn(slot);
+  // Stats requests no longer wake this loop: measure the new workers now,
+  // so the first document already shows their memory.
+  Tick();
+  if (stats_source_) stats_source_->Publish(StatsInfo());
 
   for (;;) {
     pollfd fds[1] = {{signal_fd_, POLLIN, 0}};
