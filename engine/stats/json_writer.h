@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 
 #include <cstdint>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -27,10 +26,13 @@ class JsonWriter {
   void BeginArray() { Open('['); }
   void EndArray() { Close(']'); }
 
+  // Keys are the document's own names, plain ASCII that needs no escape:
+  // they are copied as they are.
   void Key(std::string_view key) {
     Separate();
-    AppendJsonString(out_, key);
-    out_.push_back(':');
+    out_.push_back('"');
+    out_.append(key);
+    out_.append(std::string_view("\":"));
     after_key_ = true;
   }
   void String(std::string_view v) {
@@ -41,7 +43,8 @@ class JsonWriter {
     requires std::is_integral_v<Integer>
   void Number(Integer v) {
     BeforeValue();
-    fmt::format_to(std::back_inserter(out_), "{}", v);
+    fmt::format_int text(v);
+    out_.append(text.data(), text.data() + text.size());
   }
 
   // "key": value.
