@@ -32,8 +32,8 @@ struct Fixture {
     context.cwd = "/srv/app";
     context.sockets = {{"127.0.0.1:8080", "http", -1}};
     for (int a = 0; a < kMounts; ++a) {
-      context.mounts.push_back({a == 0 ? "" : "/app" + std::to_string(a),
-                                "/srv/app"});
+      context.mounts.push_back(
+          {a == 0 ? "" : "/app" + std::to_string(a), "/srv/app"});
     }
     context.threads = kThreads;
     context.workers = workers;
@@ -122,7 +122,8 @@ std::string RenderWithPocoJson(process::Scoreboard& board,
       Object::Ptr ao = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
       ao->set("id", a);
       ao->set("modifier1", 0);
-      ao->set("mountpoint", context.mounts[static_cast<std::size_t>(a)].mountpoint);
+      ao->set("mountpoint",
+              context.mounts[static_cast<std::size_t>(a)].mountpoint);
       ao->set("startup_time", app.startup_us.load(kRelaxed) / 1000000);
       ao->set("requests", app.requests.load(kRelaxed));
       ao->set("exceptions", app.exceptions.load(kRelaxed));

@@ -40,7 +40,7 @@ class JsonWriter {
     AppendJsonString(out_, v);
   }
   template <typename Integer>
-    requires std::is_integral_v<Integer>
+  requires std::is_integral_v<Integer>
   void Number(Integer v) {
     BeforeValue();
     fmt::format_int text(v);
@@ -57,7 +57,7 @@ class JsonWriter {
     String(v);
   }
   template <typename Integer>
-    requires std::is_integral_v<Integer>
+  requires std::is_integral_v<Integer>
   void Field(std::string_view key, Integer v) {
     Key(key);
     Number(v);

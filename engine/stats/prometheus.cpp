@@ -143,9 +143,10 @@ void WriteLatencyHistogram(Exposition& e, const StatsContext& context,
       } else {
         le.append(std::string_view("+Inf"));
       }
-      e.Sample("subhost_request_duration_seconds_bucket",
-               {{"mount", mount}, {"le", std::string_view(le.data(), le.size())}},
-               cumulative);
+      e.Sample(
+          "subhost_request_duration_seconds_bucket",
+          {{"mount", mount}, {"le", std::string_view(le.data(), le.size())}},
+          cumulative);
     }
     e.Sample("subhost_request_duration_seconds_sum", {{"mount", mount}},
              static_cast<double>(totals[a].latency_sum_us) / 1e6);

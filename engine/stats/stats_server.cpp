@@ -179,8 +179,7 @@ class DocumentHandler : public Poco::Net::HTTPRequestHandler {
     response.erase("Date");
     response.erase(Poco::Net::HTTPMessage::CONNECTION);
     response.setContentType(std::string(content_type_));
-    response.setContentLength64(
-        static_cast<Poco::Int64>(body.size()));
+    response.setContentLength64(static_cast<Poco::Int64>(body.size()));
     std::ostream& out = response.send();
     if (request.getMethod() != HTTPRequest::HTTP_HEAD) {
       out.write(body.data(), static_cast<std::streamsize>(body.size()));
@@ -224,14 +223,14 @@ Poco::Net::ServerSocket Bind(const net::Address& address, int backlog) {
       std::error_code ignored;
       std::filesystem::remove(address.path, ignored);
     }
-    socket.bind(Poco::Net::SocketAddress(
-                    Poco::Net::SocketAddress::UNIX_LOCAL, address.path),
+    socket.bind(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL,
+                                         address.path),
                 false, false);
   } else {
-    socket.bind(Poco::Net::SocketAddress(
-                    address.host.empty() ? "0.0.0.0" : address.host,
-                    address.port),
-                true, false);
+    socket.bind(
+        Poco::Net::SocketAddress(
+            address.host.empty() ? "0.0.0.0" : address.host, address.port),
+        true, false);
   }
   socket.listen(backlog);
   ::fcntl(socket.impl()->sockfd(), F_SETFD, FD_CLOEXEC);
@@ -244,12 +243,11 @@ class StatsServer::Impl {
  public:
   Impl(Poco::Net::ServerSocket socket, Mode mode, Render render,
        const Limits& limits)
-      : socket_(std::move(socket)),
-        render_(std::move(render)) {
+      : socket_(std::move(socket)), render_(std::move(render)) {
     Poco::Timespan timeout = ToTimespan(limits.timeout);
     ServerThreadScope scope(TagOf(mode));
-    pool_ = std::make_unique<Poco::ThreadPool>(
-        TagOf(mode), 1, std::max(1, limits.max_threads));
+    pool_ = std::make_unique<Poco::ThreadPool>(TagOf(mode), 1,
+                                               std::max(1, limits.max_threads));
     if (mode == Mode::kRaw) {
       auto params = new Poco::Net::TCPServerParams;
       params->setMaxThreads(std::max(1, limits.max_threads));

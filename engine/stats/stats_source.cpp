@@ -27,8 +27,6 @@ std::string StatsSource::StatsJson() {
   return RenderStatsJson(board_, *context);
 }
 
-std::string StatsSource::Metrics() {
-  return RenderMetrics(board_, *Context());
-}
+std::string StatsSource::Metrics() { return RenderMetrics(board_, *Context()); }
 
 }  // namespace subhost::stats

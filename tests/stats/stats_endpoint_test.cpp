@@ -52,12 +52,11 @@ bool CompleteOk(const std::string& response) {
 
 TEST(StatsEndpoints, ScrapersAndSilentClientsDoNotStallTheMasterOrTheApps) {
   ServerProcess server;
-  ASSERT_TRUE(server.Start({"--http-socket", "127.0.0.1:0", "--processes",
-                            "2", "--threads", "2", "--mount",
-                            "/=" + App("proc_app.py"), "--stats",
-                            "127.0.0.1:0", "--stats-http", "--metrics",
-                            "127.0.0.1:0"},
-                           1, 30))
+  ASSERT_TRUE(server.Start(
+      {"--http-socket", "127.0.0.1:0", "--processes", "2", "--threads", "2",
+       "--mount", "/=" + App("proc_app.py"), "--stats", "127.0.0.1:0",
+       "--stats-http", "--metrics", "127.0.0.1:0"},
+      1, 30))
       << server.Log();
   ASSERT_TRUE(server.WaitForLogCount(") accepting requests", 2, 20))
       << server.Log();

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 #include <latch>
+#include <memory>
 #include <set>
 #include <vector>
 #include <stdexcept>
@@ -243,7 +244,8 @@ bool IsCompleteHttp200(const std::string& response) {
 std::uint64_t DeltaRequests(const std::string& json) {
   std::string key = "\"delta_requests\":";
   std::size_t at = json.find(key);
-  return at == std::string::npos ? 0 : std::stoull(json.substr(at + key.size()));
+  return at == std::string::npos ? 0
+                                 : std::stoull(json.substr(at + key.size()));
 }
 
 // 200 scrapers connect at once; every one gets a complete document well
@@ -291,9 +293,9 @@ TEST_P(ConcurrentScrapers, AllTwoHundredAreAnsweredWhileTheOwnerRunsOn) {
   while (!done) {
     auto start = Clock::now();
     source.Publish(context);
-    longest_publish = std::max(
-        longest_publish,
-        std::chrono::duration<double>(Clock::now() - start).count());
+    longest_publish =
+        std::max(longest_publish,
+                 std::chrono::duration<double>(Clock::now() - start).count());
     ++publishes;
     std::this_thread::yield();
   }
@@ -419,6 +421,33 @@ TEST(StatsServerTest, UnixSocketIsServedAndRemovedAfterwards) {
   struct stat st;
   EXPECT_NE(::stat(path.c_str(), &st), 0);
   ::rmdir(dir.c_str());
+}
+
+TEST(StatsServerTest, HttpIsServedOnAUnixSocketToo) {
+  std::string dir = testing::MakeTempDir();
+  std::string path = dir + "/metrics.sock";
+  {
+    StatsServer server(path, Mode::kMetrics, Fixed);
+    int client = Connect(path);
+    ASSERT_GE(client, 0);
+    SendText(client, "GET /metrics HTTP/1.0\r\n\r\n");
+    std::string response = ReadToEnd(client);
+    ::close(client);
+    EXPECT_EQ(response.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << response;
+    EXPECT_EQ(Body(response), kDocument);
+  }
+  ::rmdir(dir.c_str());
+}
+
+TEST(StatsServerTest, Ipv6NameIsBracketed) {
+  std::unique_ptr<StatsServer> server;
+  try {
+    server = std::make_unique<StatsServer>("[::1]:0", Mode::kRaw, Fixed);
+  } catch (const std::runtime_error& e) {
+    GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
+  }
+  EXPECT_EQ(server->name().rfind("[::1]:", 0), 0u) << server->name();
+  EXPECT_NE(server->name(), "[::1]:0");
 }
 
 TEST(StatsServerTest, BindFailureNamesTheAddress) {
