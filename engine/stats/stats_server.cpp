@@ -160,11 +160,16 @@ class RawConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
 class DocumentHandler : public Poco::Net::HTTPRequestHandler {
  public:
   DocumentHandler(const StatsServer::Render& render,
-                  std::string_view content_type)
-      : render_(render), content_type_(content_type) {}
+                  std::string_view content_type, Poco::Timespan timeout)
+      : render_(render), content_type_(content_type), timeout_(timeout) {}
 
   void handleRequest(HTTPServerRequest& request,
                      HTTPServerResponse& response) override {
+    StreamSocket& socket =
+        static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket();
+    // A client that stops reading holds its thread no longer than one that
+    // never sent its request.
+    socket.setSendTimeout(timeout_);
     std::string body;
     try {
       body = render_();
@@ -187,30 +192,34 @@ class DocumentHandler : public Poco::Net::HTTPRequestHandler {
     out.flush();
     // FIN now rather than at close: a worker forked while this connection
     // was open holds a copy of the descriptor.
-    static_cast<Poco::Net::HTTPServerRequestImpl&>(request)
-        .socket()
-        .shutdownSend();
+    try {
+      socket.shutdownSend();
+    } catch (const Poco::Exception&) {
+      // The client has gone already.
+    }
   }
 
  private:
   const StatsServer::Render& render_;
   std::string_view content_type_;
+  Poco::Timespan timeout_;
 };
 
 class DocumentHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   DocumentHandlerFactory(const StatsServer::Render& render,
-                         std::string_view content_type)
-      : render_(render), content_type_(content_type) {}
+                         std::string_view content_type, Poco::Timespan timeout)
+      : render_(render), content_type_(content_type), timeout_(timeout) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const HTTPServerRequest&) override {
-    return new DocumentHandler(render_, content_type_);
+    return new DocumentHandler(render_, content_type_, timeout_);
   }
 
  private:
   const StatsServer::Render& render_;
   std::string_view content_type_;
+  Poco::Timespan timeout_;
 };
 
 // Binds with SO_REUSEADDR but never SO_REUSEPORT: a second server on a busy
@@ -265,7 +274,8 @@ class StatsServer::Impl {
       std::string_view type =
           mode == Mode::kMetrics ? kMetricsContentType : "application/json";
       http_ = new Poco::Net::HTTPServer(
-          new DocumentHandlerFactory(render_, type), *pool_, socket_, params);
+          new DocumentHandlerFactory(render_, type, timeout), *pool_, socket_,
+          params);
       server_.reset(http_);
     }
     server_->start();
