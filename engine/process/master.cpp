@@ -746,6 +746,10 @@ int Master::Run() {
   // so the first document already shows their memory.
   Tick();
   if (stats_source_) stats_source_->Publish(StatsInfo());
+  // The stats threads start after the first forks, so those happen in a
+  // process with no other thread (see StatsServer::Start).
+  if (stats_) stats_->Start();
+  if (metrics_) metrics_->Start();
 
   for (;;) {
     pollfd fds[1] = {{signal_fd_, POLLIN, 0}};

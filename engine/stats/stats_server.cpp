@@ -252,27 +252,33 @@ class StatsServer::Impl {
  public:
   Impl(Poco::Net::ServerSocket socket, Mode mode, Render render,
        const Limits& limits)
-      : socket_(std::move(socket)), render_(std::move(render)) {
-    Poco::Timespan timeout = ToTimespan(limits.timeout);
-    ServerThreadScope scope(TagOf(mode));
-    pool_ = std::make_unique<Poco::ThreadPool>(TagOf(mode), 1,
-                                               std::max(1, limits.max_threads));
-    if (mode == Mode::kRaw) {
+      : socket_(std::move(socket)),
+        mode_(mode),
+        render_(std::move(render)),
+        limits_(limits) {}
+
+  void Start() {
+    if (server_ != nullptr) return;
+    Poco::Timespan timeout = ToTimespan(limits_.timeout);
+    int threads = std::max(1, limits_.max_threads);
+    ServerThreadScope scope(TagOf(mode_));
+    pool_ = std::make_unique<Poco::ThreadPool>(TagOf(mode_), 1, threads);
+    if (mode_ == Mode::kRaw) {
       auto params = new Poco::Net::TCPServerParams;
-      params->setMaxThreads(std::max(1, limits.max_threads));
-      params->setMaxQueued(std::max(1, limits.max_queued));
+      params->setMaxThreads(threads);
+      params->setMaxQueued(std::max(1, limits_.max_queued));
       params->setThreadIdleTime(kThreadIdleTime);
       server_ = std::make_unique<Poco::Net::TCPServer>(
           new RawConnectionFactory(render_, timeout), *pool_, socket_, params);
     } else {
       auto params = new Poco::Net::HTTPServerParams;
-      params->setMaxThreads(std::max(1, limits.max_threads));
-      params->setMaxQueued(std::max(1, limits.max_queued));
+      params->setMaxThreads(threads);
+      params->setMaxQueued(std::max(1, limits_.max_queued));
       params->setThreadIdleTime(kThreadIdleTime);
       params->setTimeout(timeout);
       params->setKeepAlive(false);
       std::string_view type =
-          mode == Mode::kMetrics ? kMetricsContentType : "application/json";
+          mode_ == Mode::kMetrics ? kMetricsContentType : "application/json";
       http_ = new Poco::Net::HTTPServer(
           new DocumentHandlerFactory(render_, type, timeout), *pool_, socket_,
           params);
@@ -282,6 +288,7 @@ class StatsServer::Impl {
   }
 
   ~Impl() {
+    if (server_ == nullptr) return;
     // Connections in progress are cut, so no render outlives the server.
     if (http_ != nullptr) {
       http_->stopAll(true);
@@ -296,7 +303,9 @@ class StatsServer::Impl {
 
  private:
   Poco::Net::ServerSocket socket_;
+  Mode mode_;
   Render render_;
+  Limits limits_;
   std::unique_ptr<Poco::ThreadPool> pool_;  // before server_, which uses it
   std::unique_ptr<Poco::Net::TCPServer> server_;
   Poco::Net::HTTPServer* http_ = nullptr;  // server_, in the HTTP modes
@@ -338,6 +347,8 @@ StatsServer::~StatsServer() {
     std::filesystem::remove(unix_path_, ignored);
   }
 }
+
+void StatsServer::Start() { impl_->Start(); }
 
 int StatsServer::fd() const { return impl_->fd(); }
 

@@ -1,16 +1,18 @@
 // The listener behind --stats, --stats-http and --metrics. It serves on its
-// own named threads, so the master's loop never waits on a scraper: a Poco
-// acceptor thread ("<tag>-listen") queues connections for a bounded pool
-// ("<tag>"), and every read and write has a timeout.
+// own threads, so the master's loop never waits on a scraper: a Poco
+// acceptor queues connections for a bounded pool, every read and write has
+// a timeout, and all of them are named after the listener ("stats",
+// "stats-http", "metrics") in `top -H`.
 //
 // --stats keeps uWSGI's stats socket: on connect, the JSON, then close.
 // --stats-http and --metrics are Poco::Net::HTTPServer endpoints answering
 // any path with an HTTP/1.0 response (stats JSON as application/json,
 // Prometheus text as text/plain; version=0.0.4), headers only for HEAD.
 //
-// Thread contract: construct and destroy on one thread (the master's);
-// render is called from the server's pool threads, several at once, and
-// must be safe for that (StatsSource is). The accessors are safe anywhere.
+// Thread contract: construct, Start() and destroy on one thread (the
+// master's). render is called from the server's pool threads, several at
+// once, and must be safe for that (StatsSource is). The accessors are safe
+// anywhere.
 #ifndef SUBHOST_ENGINE_STATS_STATS_SERVER_H_
 #define SUBHOST_ENGINE_STATS_STATS_SERVER_H_
 
@@ -47,12 +49,18 @@ class StatsServer {
   using Render = std::function<std::string()>;
 
   // Binds address ("127.0.0.1:9191", ":9191", "[::1]:9191", a unix path;
-  // port 0 picks a free port) and starts serving. Throws std::runtime_error
-  // naming the address when it cannot be parsed or bound.
+  // port 0 picks a free port); connections wait in the backlog until
+  // Start(). Throws std::runtime_error naming the address when it cannot be
+  // parsed or bound.
   StatsServer(const std::string& address, Mode mode, Render render,
               Limits limits);
   StatsServer(const std::string& address, Mode mode, Render render)
       : StatsServer(address, mode, std::move(render), Limits{}) {}
+  // Starts the threads and serves; later calls do nothing. A process that
+  // forks should bind first and start after its first forks: a child
+  // forked while a server thread holds a lock inside the allocator (ASan's
+  // has no fork handler) can deadlock on it.
+  void Start();
   // Stops accepting, drops connections in progress, joins the threads and
   // (in the process that bound it) removes a unix socket file.
   ~StatsServer();

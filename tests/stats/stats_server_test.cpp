@@ -1,5 +1,5 @@
-// StatsServer on real sockets: it serves on its own threads from the moment
-// it is constructed; the tests are its clients.
+// StatsServer on real sockets: it serves on its own threads once started;
+// the tests are its clients.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -93,6 +93,7 @@ std::string Fixed() { return kDocument; }
 
 TEST(StatsServerTest, NameIsTheResolvedAddress) {
   StatsServer server("127.0.0.1:0", Mode::kRaw, Fixed);
+  server.Start();
   EXPECT_GE(server.fd(), 0);
   EXPECT_EQ(server.name().rfind("127.0.0.1:", 0), 0u) << server.name();
   EXPECT_NE(server.name(), "127.0.0.1:0");
@@ -101,6 +102,7 @@ TEST(StatsServerTest, NameIsTheResolvedAddress) {
 
 TEST(StatsServerTest, RawModeSendsTheDocumentAndCloses) {
   StatsServer server("127.0.0.1:0", Mode::kRaw, Fixed);
+  server.Start();
   int client = Connect(server.name());
   ASSERT_GE(client, 0);
   EXPECT_EQ(ReadToEnd(client), kDocument);
@@ -117,6 +119,7 @@ TEST(StatsServerTest, RawModeServesTheRenderedStats) {
   context.mounts = {{"", "/srv"}};
   StatsServer server("127.0.0.1:0", Mode::kRaw,
                      [&] { return RenderStatsJson(board, context); });
+  server.Start();
   int client = Connect(server.name());
   ASSERT_GE(client, 0);
   testing::JsonFacts d = testing::JsonFacts::Parse(ReadToEnd(client));
@@ -128,6 +131,7 @@ TEST(StatsServerTest, RawModeServesTheRenderedStats) {
 
 TEST(StatsServerTest, HttpModeAnswersWithJsonHeaders) {
   StatsServer server("127.0.0.1:0", Mode::kHttp, Fixed);
+  server.Start();
   int client = Connect(server.name());
   ASSERT_GE(client, 0);
   SendText(client, "GET / HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n");
@@ -149,6 +153,7 @@ TEST(StatsServerTest, MetricsModeAnswersAnyPathWithPrometheusText) {
   context.mounts = {{"/app", "/srv"}};
   StatsServer server("127.0.0.1:0", Mode::kMetrics,
                      [&] { return RenderMetrics(board, context); });
+  server.Start();
   int client = Connect(server.name());
   ASSERT_GE(client, 0);
   SendText(client, "GET /some/other/path?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -168,6 +173,7 @@ TEST(StatsServerTest, MetricsModeAnswersAnyPathWithPrometheusText) {
 
 TEST(StatsServerTest, HeadRequestGetsHeadersOnly) {
   StatsServer server("127.0.0.1:0", Mode::kHttp, Fixed);
+  server.Start();
   int client = Connect(server.name());
   ASSERT_GE(client, 0);
   SendText(client, "HEAD / HTTP/1.0\r\n\r\n");
@@ -184,6 +190,7 @@ TEST(StatsServerTest, EveryConnectionGetsItsOwnRender) {
   std::atomic<int> renders{0};
   StatsServer server("127.0.0.1:0", Mode::kRaw,
                      [&] { return "doc" + std::to_string(++renders); });
+  server.Start();
   std::multiset<std::string> documents;
   for (int i = 0; i < 3; ++i) {
     int client = Connect(server.name());
@@ -202,6 +209,7 @@ TEST(StatsServerTest, NothingIsRenderedWithoutAClient) {
       ++renders;
       return std::string();
     });
+    server.Start();
   }
   EXPECT_EQ(renders.load(), 0);
 }
@@ -271,6 +279,7 @@ TEST_P(ConcurrentScrapers, AllTwoHundredAreAnsweredWhileTheOwnerRunsOn) {
   StatsServer server("127.0.0.1:0", mode, [&source, mode] {
     return mode == Mode::kMetrics ? source.Metrics() : source.StatsJson();
   });
+  server.Start();
 
   std::vector<Scrape> scrapes(kScrapers);
   std::latch go(kScrapers + 1);
@@ -357,6 +366,7 @@ TEST(StatsServerTest, SilentClientsDoNotHoldOtherScrapes) {
   limits.max_threads = 4;
   limits.timeout = std::chrono::milliseconds(3000);
   StatsServer server("127.0.0.1:0", Mode::kHttp, Fixed, limits);
+  server.Start();
   int silent[3];
   for (int& c : silent) {
     c = Connect(server.name());
@@ -377,6 +387,7 @@ TEST(StatsServerTest, SilentClientIsDroppedAfterTheTimeout) {
   StatsServer::Limits limits;
   limits.timeout = std::chrono::milliseconds(300);
   StatsServer server("127.0.0.1:0", Mode::kHttp, Fixed, limits);
+  server.Start();
   auto start = Clock::now();
   int client = Connect(server.name());
   ASSERT_GE(client, 0);
@@ -396,6 +407,7 @@ TEST(StatsServerTest, SilentClientsFillingThePoolOnlyDelayAScrape) {
   limits.max_threads = 2;
   limits.timeout = std::chrono::milliseconds(400);
   StatsServer server("127.0.0.1:0", Mode::kMetrics, Fixed, limits);
+  server.Start();
   int silent[4];
   for (int& c : silent) {
     c = Connect(server.name());
@@ -412,6 +424,7 @@ TEST(StatsServerTest, UnixSocketIsServedAndRemovedAfterwards) {
   std::string path = dir + "/stats.sock";
   {
     StatsServer server(path, Mode::kRaw, Fixed);
+    server.Start();
     EXPECT_EQ(server.name(), path);
     int client = Connect(path);
     ASSERT_GE(client, 0);
@@ -423,11 +436,33 @@ TEST(StatsServerTest, UnixSocketIsServedAndRemovedAfterwards) {
   ::rmdir(dir.c_str());
 }
 
+// Bound but not started: a client waits in the backlog and is answered
+// once the server starts.
+TEST(StatsServerTest, ConnectionsWaitInTheBacklogUntilStart) {
+  std::atomic<int> renders{0};
+  StatsServer server("127.0.0.1:0", Mode::kRaw, [&] {
+    ++renders;
+    return std::string(kDocument);
+  });
+  int client = Connect(server.name());
+  ASSERT_GE(client, 0);
+  auto deadline = Clock::now() + std::chrono::seconds(2);
+  while (ReadListenQueue(server.fd(), 0).queue < 1 && Clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(ReadListenQueue(server.fd(), 0).queue, 1u);
+  EXPECT_EQ(renders.load(), 0);
+  server.Start();
+  EXPECT_EQ(ReadToEnd(client), kDocument);
+  ::close(client);
+}
+
 TEST(StatsServerTest, HttpIsServedOnAUnixSocketToo) {
   std::string dir = testing::MakeTempDir();
   std::string path = dir + "/metrics.sock";
   {
     StatsServer server(path, Mode::kMetrics, Fixed);
+    server.Start();
     int client = Connect(path);
     ASSERT_GE(client, 0);
     SendText(client, "GET /metrics HTTP/1.0\r\n\r\n");
@@ -443,6 +478,7 @@ TEST(StatsServerTest, Ipv6NameIsBracketed) {
   std::unique_ptr<StatsServer> server;
   try {
     server = std::make_unique<StatsServer>("[::1]:0", Mode::kRaw, Fixed);
+    server->Start();
   } catch (const std::runtime_error& e) {
     GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
   }
