@@ -52,6 +52,11 @@ using Poco::Net::StreamSocket;
 // then waits this long for it.
 const Poco::Timespan kThreadIdleTime(0, 200 * 1000);
 
+// Pool threads are never retired (the pool keeps its minimum, which is its
+// maximum) and need little stack: documents are built on the heap.
+constexpr int kPoolIdleSeconds = 60;
+constexpr int kThreadStackBytes = 1 << 20;
+
 // Most a raw-mode client may have sent that is dropped before the answer.
 constexpr int kMaxDiscard = 8192;
 
@@ -262,7 +267,10 @@ class StatsServer::Impl {
     Poco::Timespan timeout = ToTimespan(limits_.timeout);
     int threads = std::max(1, limits_.max_threads);
     ServerThreadScope scope(TagOf(mode_));
-    pool_ = std::make_unique<Poco::ThreadPool>(TagOf(mode_), 1, threads);
+    // Every pool thread is made here, once: none is created or ended while
+    // the process may fork (see Start() in the header).
+    pool_ = std::make_unique<Poco::ThreadPool>(
+        TagOf(mode_), threads, threads, kPoolIdleSeconds, kThreadStackBytes);
     if (mode_ == Mode::kRaw) {
       auto params = new Poco::Net::TCPServerParams;
       params->setMaxThreads(threads);
