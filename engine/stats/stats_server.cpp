@@ -47,9 +47,10 @@ using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 using Poco::Net::StreamSocket;
 
-// How long a pool thread waits for work before it ends. Short, because
-// stopping a server can miss a dispatcher thread that is about to wait, and
-// then waits this long for it.
+// How long the server's dispatcher waits on a pool thread for the next
+// connection before it hands the thread back to the pool. Short, because
+// stopping a server can miss a dispatcher that is about to wait, and then
+// waits this long for it.
 const Poco::Timespan kThreadIdleTime(0, 200 * 1000);
 
 // Pool threads are never retired (the pool keeps its minimum, which is its
