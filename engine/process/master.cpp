@@ -114,6 +114,9 @@ class Master {
   std::vector<WorkerProc> workers_;
   int wanted_ = 1;  // workers in slots 0..wanted_-1
   int signal_fd_ = -1;
+  // The servers answer on their own threads from stats_source_, which the
+  // loop keeps current; declared after it so they stop first.
+  std::unique_ptr<stats::StatsSource> stats_source_;
   std::unique_ptr<stats::StatsServer> stats_;
   std::unique_ptr<stats::StatsServer> metrics_;
   Phase phase_ = Phase::kRunning;
@@ -184,17 +187,24 @@ bool Master::BindListeners() {
 }
 
 bool Master::StartStats() {
+  if (cfg_.stats.empty() && cfg_.metrics.empty()) return true;
+  stats_source_ = std::make_unique<stats::StatsSource>(*board_);
+  stats_source_->Publish(StatsInfo());
+  stats::StatsSource* source = stats_source_.get();
   try {
     if (!cfg_.stats.empty()) {
       stats_ = std::make_unique<stats::StatsServer>(
-          cfg_.stats, cfg_.stats_http ? stats::StatsServer::Mode::kHttp
-                                      : stats::StatsServer::Mode::kRaw);
+          cfg_.stats,
+          cfg_.stats_http ? stats::StatsServer::Mode::kHttp
+                          : stats::StatsServer::Mode::kRaw,
+          [source] { return source->StatsJson(); });
       log_.Info("*** stats server enabled on " + stats_->name() + " fd: " +
                 std::to_string(stats_->fd()) + " ***");
     }
     if (!cfg_.metrics.empty()) {
       metrics_ = std::make_unique<stats::StatsServer>(
-          cfg_.metrics, stats::StatsServer::Mode::kMetrics);
+          cfg_.metrics, stats::StatsServer::Mode::kMetrics,
+          [source] { return source->Metrics(); });
       log_.Info("metrics (Prometheus) on http://" + metrics_->name() +
                 "/metrics");
     }
@@ -664,12 +674,13 @@ void Master::Reexec() {
 }
 
 void Master::Cleanup() {
+  // The stats servers read the listeners' queues: stop them first.
+  stats_.reset();
+  metrics_.reset();
   for (int fd : listener_fds_) ::close(fd);
   if (cfg_.vacuum) {
     for (const std::string& p : unix_paths_) ::unlink(p.c_str());
   }
-  stats_.reset();
-  metrics_.reset();
   if (signal_fd_ >= 0) ::close(signal_fd_);
   // Ending the interpreters here would run atexit hooks the master never
   // needed, and abort on threads an import left; the workers did that.
@@ -731,26 +742,27 @@ int Master::Run() {
   for (const auto& f : cfg_.touch_reload) touch_mtimes_[f] = MtimeNs(f);
   for (const auto& f : cfg_.touch_chain_reload) touch_mtimes_[f] = MtimeNs(f);
   for (int slot = 0; slot < wanted_; ++slot) Spawn(slot);
+  // Stats requests no longer wake this loop: measure the new workers now,
+  // so the first document already shows their memory.
+  Tick();
+  if (stats_source_) stats_source_->Publish(StatsInfo());
+  // The stats threads start after the first forks, so those happen in a
+  // process with no other thread (see StatsServer::Start).
+  if (stats_) stats_->Start();
+  if (metrics_) metrics_->Start();
 
   for (;;) {
-    pollfd fds[3] = {{signal_fd_, POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
-    if (stats_) fds[1].fd = stats_->fd();
-    if (metrics_) fds[2].fd = metrics_->fd();
-    int n = ::poll(fds, 3, 100);
+    pollfd fds[1] = {{signal_fd_, POLLIN, 0}};
+    int n = ::poll(fds, 1, 100);
     if (n > 0 && (fds[0].revents & POLLIN)) {
       signalfd_siginfo info;
       while (::read(signal_fd_, &info, sizeof info) == sizeof info) {
         OnSignal(static_cast<int>(info.ssi_signo));
       }
     }
-    if (n > 0 && stats_ && (fds[1].revents & POLLIN)) {
-      stats_->Serve([this] { return stats::RenderStatsJson(*board_, StatsInfo()); });
-    }
-    if (n > 0 && metrics_ && (fds[2].revents & POLLIN)) {
-      metrics_->Serve([this] { return stats::RenderMetrics(*board_, StatsInfo()); });
-    }
     Reap();  // a SIGCHLD may coalesce with another signal
     Tick();
+    if (stats_source_) stats_source_->Publish(StatsInfo());
     if (phase_ == Phase::kRunning || LiveWorkers() > 0) continue;
     if (phase_ == Phase::kShuttingDown) break;
     Reexec();
