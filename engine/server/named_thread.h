@@ -6,6 +6,8 @@
 #ifndef SUBHOST_ENGINE_SERVER_NAMED_THREAD_H_
 #define SUBHOST_ENGINE_SERVER_NAMED_THREAD_H_
 
+#include <signal.h>
+
 #include <functional>
 #include <string>
 
@@ -29,6 +31,7 @@ class NamedThread {
   Poco::Thread thread_;
   std::function<void()> body_;
   bool started_ = false;  // and not yet joined
+  sigset_t creator_mask_;
 };
 
 }  // namespace subhost::server
