@@ -66,6 +66,8 @@ void Master::Spawn(int slot) {
     // the master's. (It leaves by _exit: no destructor of the master's
     // objects runs in it.)
     ::close(signal_fd_);
+    // The stats servers' sockets belong to StatsServer, whose own copy in
+    // this child is never destroyed (_exit): drop the descriptors here.
     if (stats_) ::close(stats_->fd());
     if (metrics_) ::close(metrics_->fd());
     WorkerContext ctx;

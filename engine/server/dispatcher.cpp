@@ -209,6 +209,10 @@ void Dispatcher::Accept(Listener* l) {
     Connection* c = owned.get();
     net::PeerName(peer, &c->peer_host, &c->peer_port);
     c->deadline_ms.store(NowMs() + timeout_ms_);
+    // Publishes the new connection to whichever thread takes its first
+    // event: that thread's busy.exchange reads this store. (epoll orders
+    // the two as well, but invisibly to ThreadSanitizer.)
+    c->busy.store(false, std::memory_order_release);
     {
       Poco::FastMutex::ScopedLock lock(registry_mu_);
       connections_.emplace(c, std::move(owned));
