@@ -11,6 +11,7 @@
 #include <string>
 
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/StreamSocketImpl.h>
 
 #include "engine/net/http_parser.h"
 #include "engine/net/uwsgi_parser.h"
@@ -24,15 +25,20 @@ namespace subhost::server {
 enum class Phase { kIdle, kHead, kBody };
 
 struct Connection : Pollable {
-  // socket: accepted, non-blocking, close-on-exec.
-  Connection(Poco::Net::StreamSocket socket, const Listener* listener,
-             const net::HttpLimits& http, const net::UwsgiLimits& uwsgi)
+  // fd: accepted, non-blocking, close-on-exec. The socket object is made
+  // here, so exactly one object holds it: Poco's Socket has no move, and a
+  // copy left on the accepting thread would hold the last reference (and
+  // close the descriptor) after the serving thread dropped its own.
+  Connection(int fd, const Listener* listener, const net::HttpLimits& http,
+             const net::UwsgiLimits& uwsgi)
       : Pollable(Type::kConnection),
-        socket(std::move(socket)),
-        fd(this->socket.impl()->sockfd()),
+        socket(new Poco::Net::StreamSocketImpl(fd)),
+        fd(fd),
         listener(listener),
         http(http),
         uwsgi(uwsgi) {}
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   Poco::Net::StreamSocket socket;
   // The socket's descriptor, for epoll, recv, sendmsg and sendfile (see

@@ -20,13 +20,17 @@ void NamedThread::Start(std::function<void()> body) {
   // starts from a request thread would ignore Popen.terminate(). The new
   // thread takes its creator's mask instead, as a std::thread would.
   ::pthread_sigmask(SIG_SETMASK, nullptr, &creator_mask_);
-  thread_.startFunc([this] {
-    ::pthread_sigmask(SIG_SETMASK, &creator_mask_, nullptr);
-    // Poco 1.11 names only its own Thread object; the OS name is ours to
-    // set, from the thread itself.
-    ::pthread_setname_np(::pthread_self(), name_.substr(0, 15).c_str());
-    body_();
-  });
+  // start(Runnable&), not startFunc: the thread then holds no reference
+  // counted copy of the body that two threads release.
+  thread_.start(*this);
+}
+
+void NamedThread::run() {
+  ::pthread_sigmask(SIG_SETMASK, &creator_mask_, nullptr);
+  // Poco 1.11 names only its own Thread object; the OS name is ours to
+  // set, from the thread itself.
+  ::pthread_setname_np(::pthread_self(), name_.substr(0, 15).c_str());
+  body_();
 }
 
 void NamedThread::Join() {

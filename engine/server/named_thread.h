@@ -11,14 +11,15 @@
 #include <functional>
 #include <string>
 
+#include <Poco/Runnable.h>
 #include <Poco/Thread.h>
 
 namespace subhost::server {
 
-class NamedThread {
+class NamedThread : private Poco::Runnable {
  public:
   explicit NamedThread(std::string name);
-  ~NamedThread();  // joins a thread still running
+  ~NamedThread() override;  // joins a thread still running
   NamedThread(const NamedThread&) = delete;
   NamedThread& operator=(const NamedThread&) = delete;
 
@@ -27,6 +28,8 @@ class NamedThread {
   const std::string& name() const { return name_; }
 
  private:
+  void run() override;
+
   std::string name_;
   Poco::Thread thread_;
   std::function<void()> body_;
