@@ -222,7 +222,8 @@ void Dispatcher::Accept(Listener* l) {
 
 // The thread that took c's event owns it until it rearms or closes it.
 void Dispatcher::Serve(Connection* c, int thread) {
-  while (c->busy.exchange(true)) sched_yield();  // the housekeeper has it
+  // Held by the housekeeper, or by the previous owner finishing its rearm.
+  while (c->busy.exchange(true)) sched_yield();
   if (c->timed_out.load()) {
     Close(c, true);
     return;
