@@ -25,7 +25,8 @@ std::string Canonical(std::string mountpoint) {
 void ReportForkHazards(const Logger& log, const std::string& mountpoint,
                        const std::vector<std::string>& descriptors,
                        const std::vector<std::string>& threads) {
-  std::string_view name = mountpoint.empty() ? "/" : mountpoint;
+  std::string_view name =
+      mountpoint.empty() ? std::string_view("/") : std::string_view(mountpoint);
   if (!descriptors.empty()) {
     log.Warning(fmt::format(
         "fork-safety: mount '{}' left open at import, to be shared by every "
