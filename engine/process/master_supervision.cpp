@@ -68,8 +68,8 @@ void Master::Spawn(int slot) {
     ::close(signal_fd_);
     // The stats servers' sockets belong to StatsServer, whose own copy in
     // this child is never destroyed (_exit): drop the descriptors here.
-    if (stats_) ::close(stats_->fd());
-    if (metrics_) ::close(metrics_->fd());
+    if (stats_) stats_->CloseInForkedChild();
+    if (metrics_) metrics_->CloseInForkedChild();
     WorkerContext ctx;
     ctx.cfg = &cfg_;
     ctx.scoreboard = board_.get();

@@ -361,4 +361,6 @@ void StatsServer::Start() { impl_->Start(); }
 
 int StatsServer::fd() const { return impl_->fd(); }
 
+void StatsServer::CloseInForkedChild() { ::close(impl_->fd()); }
+
 }  // namespace subhost::stats

@@ -67,9 +67,12 @@ class StatsServer {
   StatsServer(const StatsServer&) = delete;
   StatsServer& operator=(const StatsServer&) = delete;
 
-  // The listening descriptor, owned by the server: for the start-up log,
-  // and for a forked child to close its copy.
+  // The listening descriptor, owned by the server: for the start-up log.
   int fd() const;
+  // In a child forked from the process that owns this server: closes the
+  // child's copy of the listening descriptor. The child leaves with _exit,
+  // so no destructor would; the descriptor is still closed only here.
+  void CloseInForkedChild();
   // The bound address: "127.0.0.1:43121", "[::1]:9191" or the unix path.
   const std::string& name() const { return name_; }
   Mode mode() const { return mode_; }
