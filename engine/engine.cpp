@@ -1,8 +1,11 @@
 // EngineImpl: the mount table, one interpreter per mount, and the request path
 // (decode, route, enter, call).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <mutex>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -81,12 +84,80 @@ class BufferSink : public ResponseSink {
   Response* r_;
 };
 
+// RFC 9110 token characters: methods and header names.
+constexpr std::array<bool, 256> kTokenChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) {
+    t[static_cast<unsigned char>(c)] = true;
+  }
+  return t;
+}();
+
+bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    if (!kTokenChar[c]) return false;
+  }
+  return true;
+}
+
+// Field values and the path: no control bytes but HTAB (in values), which
+// is what the HTTP front end lets through.
+bool IsFieldValue(std::string_view s) {
+  for (unsigned char c : s) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
+bool IsRequestTarget(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+// Why the request cannot be handed to an app, or null when it can.
+const char* RequestDefect(const Request& r) {
+  if (!IsToken(r.method)) return "invalid method";
+  if (!IsRequestTarget(r.path) || !IsRequestTarget(r.query)) {
+    return "invalid request target";
+  }
+  for (const auto& [name, value] : r.headers) {
+    if (!IsToken(name)) return "invalid header name";
+    if (!IsFieldValue(value)) return "invalid header value";
+  }
+  return nullptr;
+}
+
+// The main interpreter is set up (sys.path, virtualenv) once, by the first
+// engine that mounts an app in it, and outlives every engine: a later engine
+// with other settings cannot have them there.
+struct MainInterpreterSetup {
+  std::mutex mu;
+  bool done = false;  // guarded by mu
+  std::vector<std::string> python_path;  // guarded by mu
+  std::string virtualenv;  // guarded by mu
+};
+
+MainInterpreterSetup& MainSetup() {
+  static MainInterpreterSetup* setup = new MainInterpreterSetup();
+  return *setup;
+}
+
 // Tags the postfork hooks each engine's apps register, since the main
 // interpreter (and its hook list) outlives any one engine.
 std::atomic<std::uint64_t> next_engine_serial{1};
 
 struct MountRuntime {
   MountInfo info;
+  // Set when the app failed to load: requests under the mountpoint get 503
+  // with this body rather than reaching a shorter prefix's app.
+  bool failed = false;
+  std::string failure_body;
   Interpreter* interpreter = nullptr;
   python::ModuleState* state = nullptr;
   PyRef app;
@@ -99,30 +170,116 @@ class EngineImpl final : public Engine {
       : options_(options),
         log_(options.log),
         owner_(std::this_thread::get_id()),
-        serial_(next_engine_serial.fetch_add(1)),
-        main_(python::Runtime::Acquire(options.python_executable)) {}
+        serial_(next_engine_serial.fetch_add(1)) {}
 
   ~EngineImpl() override {
-    if (std::this_thread::get_id() != owner_) {
-      log_.Error("subhost: Engine destroyed off its owner thread; "
-                 "interpreters are left running");
-      return;
-    }
-    // Drop every Python object while its interpreter is entered, then end
-    // the sub-interpreters on this (the creating) thread.
+    if (!acquired_) return;  // Init failed before the runtime was touched
+    // Python objects may be dropped on any thread, each with its
+    // interpreter entered through this thread's own thread state.
     for (auto& m : mounts_) {
+      if (m->interpreter == nullptr) continue;  // a mount that failed
       Activation enter(*m->interpreter);
       python::ForgetHooks(m->state, serial_);
       m->app.reset();
       m->environ.Clear();
     }
-    for (auto& in : subs_) in->End(main_);
-    python::Runtime::Release();
+    if (std::this_thread::get_id() == owner_) {
+      for (auto& in : subs_) in->End(*main_);
+      python::Runtime::Release();
+      return;
+    }
+    // Ending an interpreter off the thread that created it hangs (3.11) or
+    // aborts: leave them alive, and keep counting this engine as a user so
+    // that the runtime is not finalized under them at exit.
+    log_.Error(fmt::format(
+        "subhost: Engine destroyed off its owner thread: its apps are "
+        "released, but its {} sub-interpreter(s) can only be ended on the "
+        "thread that created them and stay alive until the process exits",
+        subs_.size()));
+    for (auto& in : subs_) {
+      {
+        Activation enter(*in);
+        in->set_module(PyRef());
+      }
+      (void)in.release();  // deliberately leaked with its interpreter
+    }
   }
 
+  // Everything that can be checked is checked before the process is
+  // touched (the runtime started, the environment or cwd changed).
   Status Init() {
+    if (options_.own_gil && !OwnGilSupported()) {
+      return Status::Error(
+          StatusCode::kInvalidArgument,
+          fmt::format("own_gil needs CPython 3.13 or newer (this is {})",
+                      PythonVersion()));
+    }
+    struct stat st;
+    if (!options_.python_executable.empty() &&
+        ::access(options_.python_executable.c_str(), X_OK) != 0) {
+      return Status::Error(
+          StatusCode::kNotFound,
+          fmt::format("python_executable '{}' is not an executable file",
+                      options_.python_executable));
+    }
+    if (!options_.virtualenv.empty() &&
+        (::stat(options_.virtualenv.c_str(), &st) != 0 ||
+         !S_ISDIR(st.st_mode))) {
+      return Status::Error(
+          StatusCode::kNotFound,
+          fmt::format("virtualenv '{}' is not a directory",
+                      options_.virtualenv));
+    }
+    if (!options_.chdir.empty() &&
+        (::stat(options_.chdir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
+      return Status::Error(
+          StatusCode::kNotFound,
+          fmt::format("chdir '{}' is not a directory", options_.chdir));
+    }
+    for (const auto& kv : options_.env) {
+      if (kv.first.empty() || kv.first.find('=') != std::string::npos ||
+          kv.first.find('\0') != std::string::npos ||
+          kv.second.find('\0') != std::string::npos) {
+        return Status::Error(
+            StatusCode::kInvalidArgument,
+            fmt::format("env: '{}' is not a valid variable name", kv.first));
+      }
+    }
+    if (options_.default_callable.empty()) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "default_callable is empty");
+    }
+    // The libpython the dynamic linker gave us must be the version whose
+    // headers subhost was compiled with.
+    std::string_view runtime = Py_GetVersion();
+    std::string built = fmt::format("{}.{}.", PY_MAJOR_VERSION,
+                                    PY_MINOR_VERSION);
+    if (!runtime.starts_with(built)) {
+      return Status::Error(
+          StatusCode::kUnavailable,
+          fmt::format("the Python library loaded is {}, but subhost was "
+                      "built against {}",
+                      runtime.substr(0, runtime.find(' ')), PY_VERSION));
+    }
+    std::string running;
+    if (python::Runtime::Started(&running) &&
+        running != options_.python_executable) {
+      return Status::Error(
+          StatusCode::kFailedPrecondition,
+          fmt::format("python_executable '{}' differs from the running "
+                      "Python runtime's '{}' (one runtime per process)",
+                      options_.python_executable, running));
+    }
+    try {
+      main_ = &python::Runtime::Acquire(options_.python_executable);
+    } catch (const std::runtime_error& e) {
+      return Status::Error(StatusCode::kUnavailable, e.what());
+    }
+    acquired_ = true;
     if (!options_.chdir.empty() && ::chdir(options_.chdir.c_str()) != 0) {
-      return Status::Error(fmt::format("cannot chdir to '{}'", options_.chdir));
+      return Status::Error(
+          StatusCode::kNotFound,
+          fmt::format("cannot chdir to '{}'", options_.chdir));
     }
     for (const auto& [k, v] : options_.env) ::setenv(k.c_str(), v.c_str(), 1);
     for (char** e = environ; *e != nullptr; ++e) {
@@ -131,17 +288,14 @@ class EngineImpl final : public Engine {
       if (eq == std::string_view::npos) continue;
       initial_environ_.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     }
-    if (options_.own_gil && !OwnGilSupported()) {
-      return Status::Error(fmt::format(
-          "own_gil needs CPython 3.13 or newer (this is {})", PythonVersion()));
-    }
     if (options_.own_gil) {
       try {
-        for (const std::string& line : python::Runtime::PrepareForOwnGil(main_)) {
+        for (const std::string& line :
+             python::Runtime::PrepareForOwnGil(*main_)) {
           log_.Warning(line);
         }
       } catch (const std::runtime_error& e) {
-        return Status::Error(e.what());
+        return Status::Error(StatusCode::kUnavailable, e.what());
       }
     }
     return Status::Ok();
@@ -150,17 +304,20 @@ class EngineImpl final : public Engine {
   Status Mount(const std::string& mountpoint, const std::string& target,
                const MountOptions& mount_options) override {
     if (std::this_thread::get_id() != owner_) {
-      return Status::Error("Engine::Mount called off the owner thread");
+      return Status::Error(StatusCode::kFailedPrecondition,
+                           "Engine::Mount called off the owner thread");
     }
     std::string error;
     std::string canonical;
     mounts::MountTarget parsed;
     if (!mounts::NormalizeMountpoint(mountpoint, &canonical, &error)) {
-      return Status::Error(fmt::format("mount '{}': {}", mountpoint, error));
+      return Status::Error(StatusCode::kInvalidArgument,
+                           fmt::format("mount '{}': {}", mountpoint, error));
     }
     if (!mounts::ParseTarget(target, options_.default_callable, &parsed,
                              &error)) {
-      return Status::Error(fmt::format("mount '{}': {}", canonical, error));
+      return Status::Error(StatusCode::kInvalidArgument,
+                           fmt::format("mount '{}': {}", canonical, error));
     }
     // "app.wsgi" reads as a module name too; as in uWSGI, an existing file
     // of that name wins.
@@ -171,23 +328,32 @@ class EngineImpl final : public Engine {
       parsed.file = target;
       parsed.callable = options_.default_callable;
     }
-    if (HasMountpoint(canonical)) {
+    MountRuntime* existing = FindMount(canonical);
+    if (existing != nullptr && !existing->failed) {
       return Status::Error(
+          StatusCode::kAlreadyExists,
           fmt::format("mount '{}' is already mounted", canonical));
     }
     auto start = std::chrono::steady_clock::now();
     bool use_main = options_.single_interpreter || mount_options.main_interpreter;
+    if (use_main) {
+      Status same = CheckMainSetup(canonical);
+      if (!same.ok()) return same;
+    }
     std::unique_ptr<Interpreter> sub;
-    Interpreter* interp = &main_;
+    Interpreter* interp = main_;
     if (!use_main) {
-      sub = Interpreter::CreateSub(main_, {options_.own_gil}, &error);
+      sub = Interpreter::CreateSub(*main_, {options_.own_gil}, &error);
       if (!sub) {
-        return Status::Error(fmt::format("mount '{}': {}", canonical, error));
+        log_.Error(fmt::format("[mount '{}'] {}", canonical, error));
+        return MountFailed(canonical, target, StatusCode::kUnavailable,
+                           error);
       }
       interp = sub.get();
     }
     auto m = std::make_unique<MountRuntime>();
-    m->info.id = static_cast<int>(mounts_.size());
+    m->info.id = existing != nullptr ? existing->info.id
+                                     : static_cast<int>(mounts_.size());
     m->info.mountpoint = canonical;
     m->info.target = target;
     m->info.interpreter_id = interp->id();
@@ -207,15 +373,15 @@ class EngineImpl final : public Engine {
       }
     }
     if (!failure.empty()) {
-      if (sub) sub->End(main_);
-      return Status::Error(fmt::format("mount '{}': cannot load '{}': {}",
-                                       canonical, target, failure));
+      if (sub) sub->End(*main_);
+      return MountFailed(canonical, target, StatusCode::kPythonError,
+                         failure);
     }
     m->info.load_ms = std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - start)
                           .count();
-    if (!table_.Add(canonical, m->info.id)) {
-      // HasMountpoint ruled out a duplicate, so the table refusing it is a
+    if (existing == nullptr && !table_.Add(canonical, m->info.id)) {
+      // FindMount ruled out a duplicate, so the table refusing it is a
       // bug; the app must not stay loaded where no request can reach it.
       {
         Activation enter(*interp);
@@ -223,8 +389,9 @@ class EngineImpl final : public Engine {
         m->app.reset();
         m->environ.Clear();
       }
-      if (sub) sub->End(main_);
+      if (sub) sub->End(*main_);
       return Status::Error(
+          StatusCode::kInternal,
           fmt::format("mount '{}': the mount table refused it", canonical));
     }
     log_.Info(fmt::format(
@@ -234,7 +401,11 @@ class EngineImpl final : public Engine {
         static_cast<int>(::getpid()),
         canonical.empty() ? " (default app)" : ""));
     if (sub) subs_.push_back(std::move(sub));
-    mounts_.push_back(std::move(m));
+    if (existing != nullptr) {
+      mounts_[static_cast<size_t>(m->info.id)] = std::move(m);
+    } else {
+      mounts_.push_back(std::move(m));
+    }
     return Status::Ok();
   }
 
@@ -243,18 +414,36 @@ class EngineImpl final : public Engine {
     BufferSink sink(&response);
     RequestOutcome outcome = Handle(request, sink);
     response.mount_id = outcome.mount_id;
+    response.result = outcome.result;
     if (outcome.mount_id >= 0) {
       response.mountpoint = mounts_[outcome.mount_id]->info.mountpoint;
+    } else if (outcome.result == RequestResult::kMountFailed) {
+      // A failed mount has no id callers could use; its mountpoint still
+      // says which one failed.
+      std::string scratch;
+      auto route = table_.Lookup(DecodePath(request.path, &scratch));
+      if (route) response.mountpoint = mounts_[route->id]->info.mountpoint;
     }
     return response;
   }
 
   RequestOutcome Handle(const Request& request, ResponseSink& sink) override {
+    if (const char* defect = RequestDefect(request)) {
+      return Refuse(sink, RequestResult::kBadRequest, 400, "Bad Request",
+                    fmt::format("400 Bad Request: {}\n", defect));
+    }
     std::string scratch;
     std::string_view path = DecodePath(request.path, &scratch);
     auto route = table_.Lookup(path);
-    if (!route) return NotFound(sink);
+    if (!route) {
+      return Refuse(sink, RequestResult::kNoMount, 404, "Not Found",
+                    "404 Not Found: no app is mounted here\n");
+    }
     MountRuntime& m = *mounts_[route->id];
+    if (m.failed) {
+      return Refuse(sink, RequestResult::kMountFailed, 503,
+                    "Service Unavailable", m.failure_body);
+    }
     python::MountContext ctx{m.app.get(), &m.environ, m.state, &log_,
                              &m.info.mountpoint};
     RequestOutcome outcome;
@@ -264,18 +453,34 @@ class EngineImpl final : public Engine {
       outcome = call.Run(request, path.substr(route->script_name_length));
     }
     outcome.mount_id = route->id;
+    if (outcome.app_error) {
+      outcome.result = RequestResult::kAppError;
+    } else if (!outcome.completed) {
+      outcome.result = RequestResult::kClientGone;
+    }
     return outcome;
   }
 
   std::vector<MountInfo> Mounts() const override {
     std::vector<MountInfo> out;
-    for (const auto& m : mounts_) out.push_back(m->info);
+    for (const auto& m : mounts_) {
+      if (!m->failed) out.push_back(m->info);
+    }
+    return out;
+  }
+
+  std::vector<MountInfo> FailedMounts() const override {
+    std::vector<MountInfo> out;
+    for (const auto& m : mounts_) {
+      if (m->failed) out.push_back(m->info);
+    }
     return out;
   }
 
   Status AfterFork() override {
     if (std::this_thread::get_id() != owner_) {
-      return Status::Error("Engine::AfterFork called off the owner thread");
+      return Status::Error(StatusCode::kFailedPrecondition,
+                           "Engine::AfterFork called off the owner thread");
     }
     std::vector<std::string> failures;
     for (Interpreter* interp : InterpretersInUse()) {
@@ -287,6 +492,7 @@ class EngineImpl final : public Engine {
     }
     if (failures.empty()) return Status::Ok();
     return Status::Error(
+        StatusCode::kPythonError,
         fmt::format("after fork: {}", fmt::join(failures, "; ")));
   }
 
@@ -295,6 +501,7 @@ class EngineImpl final : public Engine {
   std::vector<Interpreter*> InterpretersInUse() const {
     std::vector<Interpreter*> out;
     for (const auto& m : mounts_) {
+      if (m->failed) continue;
       if (std::find(out.begin(), out.end(), m->interpreter) == out.end()) {
         out.push_back(m->interpreter);
       }
@@ -302,11 +509,61 @@ class EngineImpl final : public Engine {
     return out;
   }
 
-  bool HasMountpoint(const std::string& canonical) const {
+  MountRuntime* FindMount(const std::string& canonical) const {
     for (const auto& m : mounts_) {
-      if (m->info.mountpoint == canonical) return true;
+      if (m->info.mountpoint == canonical) return m.get();
     }
-    return false;
+    return nullptr;
+  }
+
+  // Keeps the mountpoint routed to a 503 answer, so that its requests never
+  // reach a shorter prefix's app. The failure is logged once, here and by
+  // LoadInto, not per request.
+  Status MountFailed(const std::string& canonical, const std::string& target,
+                     StatusCode code, const std::string& failure) {
+    MountRuntime* existing = FindMount(canonical);
+    if (existing == nullptr) {
+      auto m = std::make_unique<MountRuntime>();
+      m->info.id = static_cast<int>(mounts_.size());
+      m->info.mountpoint = canonical;
+      m->failed = true;
+      if (table_.Add(canonical, m->info.id)) {
+        existing = m.get();
+        mounts_.push_back(std::move(m));
+      }
+    }
+    if (existing != nullptr) {
+      existing->info.target = target;
+      existing->failure_body = fmt::format(
+          "503 Service Unavailable: the app at mount '{}' failed to load\n",
+          canonical.empty() ? "/" : canonical);
+    }
+    return Status::Error(code, fmt::format("mount '{}': cannot load '{}': {}",
+                                           canonical, target, failure));
+  }
+
+  // The main interpreter keeps the python_path and virtualenv of the engine
+  // that first set it up.
+  Status CheckMainSetup(const std::string& canonical) {
+    MainInterpreterSetup& setup = MainSetup();
+    std::lock_guard<std::mutex> lock(setup.mu);
+    if (!setup.done) {
+      setup.done = true;
+      setup.python_path = options_.python_path;
+      setup.virtualenv = options_.virtualenv;
+      return Status::Ok();
+    }
+    if (setup.python_path == options_.python_path &&
+        setup.virtualenv == options_.virtualenv) {
+      return Status::Ok();
+    }
+    return Status::Error(
+        StatusCode::kFailedPrecondition,
+        fmt::format("mount '{}': this engine's python_path and virtualenv "
+                    "differ from those the main interpreter of the running "
+                    "Python runtime was set up with; mount it in a "
+                    "sub-interpreter",
+                    canonical));
   }
 
   // Prepares (once) and loads into interp, which is entered. Returns the
@@ -353,17 +610,18 @@ class EngineImpl final : public Engine {
     return {};
   }
 
-  RequestOutcome NotFound(ResponseSink& sink) {
-    static constexpr std::string_view kBody =
-        "404 Not Found: no app is mounted here\n";
+  // An answer from the engine itself, without calling an app.
+  RequestOutcome Refuse(ResponseSink& sink, RequestResult result, int status,
+                        std::string_view reason, std::string_view body) {
     Headers headers = {{"Content-Type", "text/plain"},
-                       {"Content-Length", fmt::format_int(kBody.size()).str()}};
+                       {"Content-Length", fmt::format_int(body.size()).str()}};
     RequestOutcome outcome;
-    outcome.status = 404;
-    bool ok = sink.Start(404, "Not Found", std::move(headers)) &&
-              sink.Write(kBody);
+    outcome.status = status;
+    outcome.result = result;
+    bool ok = sink.Start(status, reason, std::move(headers)) &&
+              sink.Write(body);
     outcome.completed = ok;
-    if (ok) outcome.body_bytes = kBody.size();
+    if (ok) outcome.body_bytes = body.size();
     sink.Finish(ok);
     return outcome;
   }
@@ -372,7 +630,8 @@ class EngineImpl final : public Engine {
   Logger log_;
   std::thread::id owner_;
   std::uint64_t serial_;
-  Interpreter& main_;
+  Interpreter* main_ = nullptr;
+  bool acquired_ = false;  // main_ counts this engine as a runtime user
   mounts::MountTable table_;
   std::vector<std::unique_ptr<MountRuntime>> mounts_;
   std::vector<std::unique_ptr<Interpreter>> subs_;
@@ -390,9 +649,31 @@ void SetProcessIdentity(int worker_id, int master_pid, int num_workers) {
   python::SetProcessIdentity({worker_id, master_pid, num_workers});
 }
 
-std::unique_ptr<Engine> Engine::Create(const Options& options) {
+std::string_view StatusCodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return "ok";
+    case StatusCode::kInvalidArgument: return "invalid argument";
+    case StatusCode::kNotFound: return "not found";
+    case StatusCode::kAlreadyExists: return "already exists";
+    case StatusCode::kPythonError: return "Python error";
+    case StatusCode::kFailedPrecondition: return "failed precondition";
+    case StatusCode::kUnavailable: return "unavailable";
+    case StatusCode::kInternal: return "internal";
+  }
+  return "unknown";
+}
+
+Status Engine::Create(const Options& options, std::unique_ptr<Engine>* out) {
   auto engine = std::make_unique<EngineImpl>(options);
   Status s = engine->Init();
+  if (!s.ok()) return s;
+  *out = std::move(engine);
+  return s;
+}
+
+std::unique_ptr<Engine> Engine::Create(const Options& options) {
+  std::unique_ptr<Engine> engine;
+  Status s = Create(options, &engine);
   if (!s.ok()) throw std::runtime_error(s.message());
   return engine;
 }

@@ -29,6 +29,7 @@ struct RuntimeState {
   std::thread::id init_thread;
   int users = 0;  // guarded by mu: engines alive
   bool datetime_in_main = false;  // guarded by mu: see PrepareForOwnGil
+  std::string executable;  // guarded by mu: as given to the first Acquire
 };
 
 RuntimeState& State() {
@@ -86,6 +87,7 @@ Interpreter& Runtime::Acquire(const std::string& python_executable) {
           "Python is already initialised in this process by someone else");
     }
     Start(python_executable);
+    rt.executable = python_executable;
   }
   ++rt.users;
   return *rt.main;
@@ -95,6 +97,14 @@ void Runtime::Release() {
   RuntimeState& rt = State();
   std::lock_guard<std::mutex> lock(rt.mu);
   --rt.users;
+}
+
+bool Runtime::Started(std::string* python_executable) {
+  RuntimeState& rt = State();
+  std::lock_guard<std::mutex> lock(rt.mu);
+  if (!rt.main) return false;
+  *python_executable = rt.executable;
+  return true;
 }
 
 std::vector<std::string> Runtime::PrepareForOwnGil(Interpreter& main) {

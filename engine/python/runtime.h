@@ -22,6 +22,9 @@ class Runtime {
   // sub-interpreters until Release. Throws std::runtime_error on failure.
   static Interpreter& Acquire(const std::string& python_executable);
   static void Release();
+  // True when the runtime is running; *python_executable is then the one
+  // Acquire started it with ("" for the build's interpreter).
+  static bool Started(std::string* python_executable);
   // "3.11.2": the runtime's version, for logs.
   static std::string Version();
   // Works around the runtime's known bugs with own-GIL sub-interpreters before
