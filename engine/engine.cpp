@@ -152,6 +152,10 @@ MainInterpreterSetup& MainSetup() {
 // interpreter (and its hook list) outlives any one engine.
 std::atomic<std::uint64_t> next_engine_serial{1};
 
+// One mount's app, or the failure that holds its mountpoint. Made and
+// released on the owner thread; requests reach it through a published
+// Routes, and it is never freed before the engine, so that a request that
+// read an older Routes can still check `retired` safely.
 struct MountRuntime {
   MountInfo info;
   // Set when the app failed to load: requests under the mountpoint get 503
@@ -159,10 +163,32 @@ struct MountRuntime {
   bool failed = false;
   std::string failure_body;
   Interpreter* interpreter = nullptr;
+  std::unique_ptr<Interpreter> owned;  // its sub-interpreter; null in main
   python::ModuleState* state = nullptr;
   PyRef app;
   python::EnvironBuilder environ;
+  // Requests inside the app now. A request counts itself in, then checks
+  // `retired`; whoever retires the mount sets `retired`, then waits for
+  // `inflight` to drop to 0 (both sequentially consistent, so that one of
+  // the two always sees the other).
+  std::atomic<int> inflight{0};
+  std::atomic<bool> retired{false};
+  bool released = false;  // owner thread: Python objects dropped, ended
+  bool forget_hooks_at_release = true;  // owner thread
 };
+
+// One generation of routing, immutable once published. Generations are
+// kept until the engine is destroyed (a request may still be reading an
+// old one); each is a few hundred bytes per mount.
+struct Routes {
+  mounts::MountTable table;
+  std::vector<MountRuntime*> by_id;  // null: unmounted
+};
+
+// How many Handle calls the calling thread is inside (of any engine): an
+// owner thread inside one must not wait for a mount to drain, nor end an
+// interpreter.
+thread_local int handle_depth = 0;
 
 class EngineImpl final : public Engine {
  public:
@@ -170,39 +196,45 @@ class EngineImpl final : public Engine {
       : options_(options),
         log_(options.log),
         owner_(std::this_thread::get_id()),
-        serial_(next_engine_serial.fetch_add(1)) {}
+        serial_(next_engine_serial.fetch_add(1)) {
+    generations_.push_back(std::make_unique<Routes>());
+    routes_.store(generations_.back().get());
+  }
 
   ~EngineImpl() override {
     if (!acquired_) return;  // Init failed before the runtime was touched
+    bool on_owner = std::this_thread::get_id() == owner_;
     // Python objects may be dropped on any thread, each with its
     // interpreter entered through this thread's own thread state.
-    for (auto& m : mounts_) {
-      if (m->interpreter == nullptr) continue;  // a mount that failed
-      Activation enter(*m->interpreter);
-      python::ForgetHooks(m->state, serial_);
-      m->app.reset();
-      m->environ.Clear();
+    int left_alive = 0;
+    for (auto& m : runtimes_) {
+      if (m->failed || m->released) continue;
+      DropObjects(*m, /*forget_hooks=*/true);
+      if (!m->owned) continue;
+      if (on_owner) {
+        m->owned->End(*main_);
+        continue;
+      }
+      {
+        Activation enter(*m->owned);
+        m->owned->set_module(PyRef());
+      }
+      // Ending an interpreter off the thread that created it hangs (3.11)
+      // or aborts: leave it alive, deliberately leaked.
+      (void)m->owned.release();
+      ++left_alive;
     }
-    if (std::this_thread::get_id() == owner_) {
-      for (auto& in : subs_) in->End(*main_);
+    if (on_owner) {
       python::Runtime::Release();
       return;
     }
-    // Ending an interpreter off the thread that created it hangs (3.11) or
-    // aborts: leave them alive, and keep counting this engine as a user so
-    // that the runtime is not finalized under them at exit.
+    // Still counted as a runtime user, so that the runtime is not finalized
+    // under the interpreters left alive.
     log_.Error(fmt::format(
         "subhost: Engine destroyed off its owner thread: its apps are "
         "released, but its {} sub-interpreter(s) can only be ended on the "
         "thread that created them and stay alive until the process exits",
-        subs_.size()));
-    for (auto& in : subs_) {
-      {
-        Activation enter(*in);
-        in->set_module(PyRef());
-      }
-      (void)in.release();  // deliberately leaked with its interpreter
-    }
+        left_alive));
   }
 
   // Everything that can be checked is checked before the process is
@@ -303,176 +335,69 @@ class EngineImpl final : public Engine {
 
   Status Mount(const std::string& mountpoint, const std::string& target,
                const MountOptions& mount_options) override {
+    return Load("Mount", mountpoint, target, mount_options, /*replace=*/false);
+  }
+
+  Status Replace(const std::string& mountpoint, const std::string& target,
+                 const MountOptions& mount_options) override {
+    return Load("Replace", mountpoint, target, mount_options,
+                /*replace=*/true);
+  }
+
+  Status Unmount(const std::string& mountpoint) override {
     if (std::this_thread::get_id() != owner_) {
       return Status::Error(StatusCode::kFailedPrecondition,
-                           "Engine::Mount called off the owner thread");
+                           "Engine::Unmount called off the owner thread");
     }
-    std::string error;
-    std::string canonical;
-    mounts::MountTarget parsed;
+    std::string canonical, error;
     if (!mounts::NormalizeMountpoint(mountpoint, &canonical, &error)) {
       return Status::Error(StatusCode::kInvalidArgument,
-                           fmt::format("mount '{}': {}", mountpoint, error));
+                           fmt::format("unmount '{}': {}", mountpoint, error));
     }
-    if (!mounts::ParseTarget(target, options_.default_callable, &parsed,
-                             &error)) {
-      return Status::Error(StatusCode::kInvalidArgument,
-                           fmt::format("mount '{}': {}", canonical, error));
+    MountRuntime* old = Find(canonical);
+    if (old == nullptr) {
+      return Status::Error(StatusCode::kNotFound,
+                           fmt::format("unmount '{}': nothing is mounted there",
+                                       canonical));
     }
-    // "app.wsgi" reads as a module name too; as in uWSGI, an existing file
-    // of that name wins.
-    if (parsed.kind == mounts::MountTarget::Kind::kModule &&
-        (target.ends_with(".wsgi") || target.ends_with(".py")) &&
-        ::access(target.c_str(), R_OK) == 0) {
-      parsed.kind = mounts::MountTarget::Kind::kFile;
-      parsed.file = target;
-      parsed.callable = options_.default_callable;
+    auto next = std::make_unique<Routes>();
+    next->by_id = routes_.load()->by_id;
+    next->by_id[static_cast<size_t>(old->info.id)] = nullptr;
+    for (MountRuntime* m : next->by_id) {
+      if (m != nullptr) next->table.Add(m->info.mountpoint, m->info.id);
     }
-    MountRuntime* existing = FindMount(canonical);
-    if (existing != nullptr && !existing->failed) {
-      return Status::Error(
-          StatusCode::kAlreadyExists,
-          fmt::format("mount '{}' is already mounted", canonical));
-    }
-    auto start = std::chrono::steady_clock::now();
-    bool use_main = options_.single_interpreter || mount_options.main_interpreter;
-    if (use_main) {
-      Status same = CheckMainSetup(canonical);
-      if (!same.ok()) return same;
-    }
-    std::unique_ptr<Interpreter> sub;
-    Interpreter* interp = main_;
-    if (!use_main) {
-      sub = Interpreter::CreateSub(*main_, {options_.own_gil}, &error);
-      if (!sub) {
-        log_.Error(fmt::format("[mount '{}'] {}", canonical, error));
-        return MountFailed(canonical, target, StatusCode::kUnavailable,
-                           error);
-      }
-      interp = sub.get();
-    }
-    auto m = std::make_unique<MountRuntime>();
-    m->info.id = existing != nullptr ? existing->info.id
-                                     : static_cast<int>(mounts_.size());
-    m->info.mountpoint = canonical;
-    m->info.target = target;
-    m->info.interpreter_id = interp->id();
-    m->interpreter = interp;
-    std::string failure;
-    {
-      Activation enter(*interp);
-      failure = LoadInto(*interp, *m, parsed);
-      if (!failure.empty()) {
-        // What the app registered before failing must not run in workers
-        // (this matters in the main interpreter, which lives on).
-        if (m->state != nullptr) {
-          python::ForgetHooks(m->state, serial_, &canonical);
-        }
-        m->app.reset();
-        m->environ.Clear();
-      }
-    }
-    if (!failure.empty()) {
-      if (sub) sub->End(*main_);
-      return MountFailed(canonical, target, StatusCode::kPythonError,
-                         failure);
-    }
-    m->info.load_ms = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
-    if (existing == nullptr && !table_.Add(canonical, m->info.id)) {
-      // FindMount ruled out a duplicate, so the table refusing it is a
-      // bug; the app must not stay loaded where no request can reach it.
-      {
-        Activation enter(*interp);
-        python::ForgetHooks(m->state, serial_, &canonical);
-        m->app.reset();
-        m->environ.Clear();
-      }
-      if (sub) sub->End(*main_);
-      return Status::Error(
-          StatusCode::kInternal,
-          fmt::format("mount '{}': the mount table refused it", canonical));
-    }
-    log_.Info(fmt::format(
-        "WSGI app {} (mountpoint='{}') ready in {:.0f} ms on interpreter {} "
-        "pid: {}{}",
-        m->info.id, canonical, m->info.load_ms, m->info.interpreter_id,
-        static_cast<int>(::getpid()),
-        canonical.empty() ? " (default app)" : ""));
-    if (sub) subs_.push_back(std::move(sub));
-    if (existing != nullptr) {
-      mounts_[static_cast<size_t>(m->info.id)] = std::move(m);
-    } else {
-      mounts_.push_back(std::move(m));
-    }
+    Publish(std::move(next));
+    Retire(old, /*forget_hooks=*/true);
+    log_.Info(fmt::format("WSGI app {} (mountpoint='{}') unmounted",
+                          old->info.id, canonical));
     return Status::Ok();
   }
 
   Response Handle(const Request& request) override {
     Response response;
     BufferSink sink(&response);
-    RequestOutcome outcome = Handle(request, sink);
+    RequestOutcome outcome = Run(request, sink, &response.mountpoint);
     response.mount_id = outcome.mount_id;
     response.result = outcome.result;
-    if (outcome.mount_id >= 0) {
-      response.mountpoint = mounts_[outcome.mount_id]->info.mountpoint;
-    } else if (outcome.result == RequestResult::kMountFailed) {
-      // A failed mount has no id callers could use; its mountpoint still
-      // says which one failed.
-      std::string scratch;
-      auto route = table_.Lookup(DecodePath(request.path, &scratch));
-      if (route) response.mountpoint = mounts_[route->id]->info.mountpoint;
-    }
     return response;
   }
 
   RequestOutcome Handle(const Request& request, ResponseSink& sink) override {
-    if (const char* defect = RequestDefect(request)) {
-      return Refuse(sink, RequestResult::kBadRequest, 400, "Bad Request",
-                    fmt::format("400 Bad Request: {}\n", defect));
-    }
-    std::string scratch;
-    std::string_view path = DecodePath(request.path, &scratch);
-    auto route = table_.Lookup(path);
-    if (!route) {
-      return Refuse(sink, RequestResult::kNoMount, 404, "Not Found",
-                    "404 Not Found: no app is mounted here\n");
-    }
-    MountRuntime& m = *mounts_[route->id];
-    if (m.failed) {
-      return Refuse(sink, RequestResult::kMountFailed, 503,
-                    "Service Unavailable", m.failure_body);
-    }
-    python::MountContext ctx{m.app.get(), &m.environ, m.state, &log_,
-                             &m.info.mountpoint};
-    RequestOutcome outcome;
-    {
-      Activation enter(*m.interpreter);
-      python::WsgiCall call(ctx, sink);
-      outcome = call.Run(request, path.substr(route->script_name_length));
-    }
-    outcome.mount_id = route->id;
-    if (outcome.app_error) {
-      outcome.result = RequestResult::kAppError;
-    } else if (!outcome.completed) {
-      outcome.result = RequestResult::kClientGone;
-    }
-    return outcome;
+    return Run(request, sink, nullptr);
   }
 
   std::vector<MountInfo> Mounts() const override {
     std::vector<MountInfo> out;
-    for (const auto& m : mounts_) {
-      if (!m->failed) out.push_back(m->info);
+    for (const MountRuntime* m : routes_.load()->by_id) {
+      if (m != nullptr && !m->failed) out.push_back(m->info);
     }
     return out;
   }
 
   std::vector<MountInfo> FailedMounts() const override {
     std::vector<MountInfo> out;
-    for (const auto& m : mounts_) {
-      if (m->failed) out.push_back(m->info);
+    for (const MountRuntime* m : routes_.load()->by_id) {
+      if (m != nullptr && m->failed) out.push_back(m->info);
     }
     return out;
   }
@@ -497,11 +422,263 @@ class EngineImpl final : public Engine {
   }
 
  private:
+  // The request path. mountpoint, when given, receives the mountpoint that
+  // answered (or failed).
+  RequestOutcome Run(const Request& request, ResponseSink& sink,
+                     std::string* mountpoint) {
+    if (const char* defect = RequestDefect(request)) {
+      return Refuse(sink, RequestResult::kBadRequest, 400, "Bad Request",
+                    fmt::format("400 Bad Request: {}\n", defect));
+    }
+    std::string scratch;
+    std::string_view path = DecodePath(request.path, &scratch);
+    MountRuntime* m;
+    std::size_t script_name_length;
+    for (;;) {
+      const Routes* routes = routes_.load(std::memory_order_acquire);
+      auto route = routes->table.Lookup(path);
+      if (!route) {
+        return Refuse(sink, RequestResult::kNoMount, 404, "Not Found",
+                      "404 Not Found: no app is mounted here\n");
+      }
+      m = routes->by_id[static_cast<size_t>(route->id)];
+      script_name_length = route->script_name_length;
+      if (m->failed) {
+        if (mountpoint != nullptr) *mountpoint = m->info.mountpoint;
+        return Refuse(sink, RequestResult::kMountFailed, 503,
+                      "Service Unavailable", m->failure_body);
+      }
+      m->inflight.fetch_add(1);
+      if (!m->retired.load()) break;
+      // Replaced or unmounted meanwhile: the next generation is already
+      // published, since that happens before `retired` is set.
+      m->inflight.fetch_sub(1);
+    }
+    struct Inside {
+      MountRuntime* m;
+      explicit Inside(MountRuntime* mount) : m(mount) { ++handle_depth; }
+      ~Inside() {
+        --handle_depth;
+        m->inflight.fetch_sub(1);
+      }
+    } inside(m);
+    if (mountpoint != nullptr) *mountpoint = m->info.mountpoint;
+    python::MountContext ctx{m->app.get(), &m->environ, m->state, &log_,
+                             &m->info.mountpoint};
+    RequestOutcome outcome;
+    {
+      Activation enter(*m->interpreter);
+      python::WsgiCall call(ctx, sink);
+      outcome = call.Run(request, path.substr(script_name_length));
+    }
+    outcome.mount_id = m->info.id;
+    if (outcome.app_error) {
+      outcome.result = RequestResult::kAppError;
+    } else if (!outcome.completed) {
+      outcome.result = RequestResult::kClientGone;
+    }
+    return outcome;
+  }
+
+  // Mount (replace=false: the mountpoint must be free or hold a failure)
+  // and Replace (replace=true: it must be taken). The new app loads while
+  // the old one keeps serving; the switch is one pointer store.
+  Status Load(const char* call, const std::string& mountpoint,
+              const std::string& target, const MountOptions& mount_options,
+              bool replace) {
+    if (std::this_thread::get_id() != owner_) {
+      return Status::Error(
+          StatusCode::kFailedPrecondition,
+          fmt::format("Engine::{} called off the owner thread", call));
+    }
+    ReapRetired();
+    std::string error;
+    std::string canonical;
+    mounts::MountTarget parsed;
+    if (!mounts::NormalizeMountpoint(mountpoint, &canonical, &error)) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           fmt::format("mount '{}': {}", mountpoint, error));
+    }
+    if (!mounts::ParseTarget(target, options_.default_callable, &parsed,
+                             &error)) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           fmt::format("mount '{}': {}", canonical, error));
+    }
+    // "app.wsgi" reads as a module name too; as in uWSGI, an existing file
+    // of that name wins.
+    if (parsed.kind == mounts::MountTarget::Kind::kModule &&
+        (target.ends_with(".wsgi") || target.ends_with(".py")) &&
+        ::access(target.c_str(), R_OK) == 0) {
+      parsed.kind = mounts::MountTarget::Kind::kFile;
+      parsed.file = target;
+      parsed.callable = options_.default_callable;
+    }
+    MountRuntime* existing = Find(canonical);
+    if (!replace && existing != nullptr && !existing->failed) {
+      return Status::Error(
+          StatusCode::kAlreadyExists,
+          fmt::format("mount '{}' is already mounted", canonical));
+    }
+    if (replace && existing == nullptr) {
+      return Status::Error(
+          StatusCode::kNotFound,
+          fmt::format("replace '{}': nothing is mounted there", canonical));
+    }
+    auto start = std::chrono::steady_clock::now();
+    bool use_main = options_.single_interpreter || mount_options.main_interpreter;
+    if (use_main) {
+      Status same = CheckMainSetup(canonical);
+      if (!same.ok()) return same;
+    }
+    auto m = std::make_unique<MountRuntime>();
+    m->info.id = existing != nullptr ? existing->info.id : NextId();
+    m->info.mountpoint = canonical;
+    m->info.target = target;
+    m->interpreter = main_;
+    if (!use_main) {
+      m->owned = Interpreter::CreateSub(*main_, {options_.own_gil}, &error);
+      if (!m->owned) {
+        log_.Error(fmt::format("[mount '{}'] {}", canonical, error));
+        return LoadFailed(std::move(m), existing, StatusCode::kUnavailable,
+                          error);
+      }
+      m->interpreter = m->owned.get();
+    }
+    m->info.interpreter_id = m->interpreter->id();
+    std::string failure;
+    {
+      Activation enter(*m->interpreter);
+      failure = LoadInto(*m->interpreter, *m, parsed);
+      if (!failure.empty()) {
+        // What the app registered before failing must not run in workers
+        // (this matters in the main interpreter, which lives on).
+        if (m->state != nullptr) {
+          python::ForgetHooks(m->state, serial_, &canonical);
+        }
+        m->app.reset();
+        m->environ.Clear();
+      }
+    }
+    if (!failure.empty()) {
+      if (m->owned) m->owned->End(*main_);
+      return LoadFailed(std::move(m), existing, StatusCode::kPythonError,
+                        failure);
+    }
+    m->info.load_ms = std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    log_.Info(fmt::format(
+        "WSGI app {} (mountpoint='{}') ready in {:.0f} ms on interpreter {} "
+        "pid: {}{}{}",
+        m->info.id, canonical, m->info.load_ms, m->info.interpreter_id,
+        static_cast<int>(::getpid()),
+        canonical.empty() ? " (default app)" : "",
+        existing != nullptr && !existing->failed ? " (replacing the old one)"
+                                                 : ""));
+    Install(std::move(m), existing);
+    return Status::Ok();
+  }
+
+  // A failed Mount keeps the mountpoint answering 503 (a failure replacing
+  // a failure included); a failed Replace of a working app leaves it be.
+  Status LoadFailed(std::unique_ptr<MountRuntime> m, MountRuntime* existing,
+                    StatusCode code, const std::string& failure) {
+    Status status = Status::Error(
+        code, fmt::format("mount '{}': cannot load '{}': {}",
+                          m->info.mountpoint, m->info.target, failure));
+    if (existing != nullptr && !existing->failed) return status;
+    m->failed = true;
+    m->interpreter = nullptr;
+    m->owned.reset();  // ended above, or never made
+    m->app.reset();    // already empty: nothing Python is left
+    m->info.interpreter_id = 0;
+    m->failure_body = fmt::format(
+        "503 Service Unavailable: the app at mount '{}' failed to load\n",
+        m->info.mountpoint.empty() ? "/" : m->info.mountpoint);
+    Install(std::move(m), existing);
+    return status;
+  }
+
+  // Publishes a generation where m holds its id, then retires what held it.
+  void Install(std::unique_ptr<MountRuntime> m, MountRuntime* existing) {
+    const Routes* current = routes_.load();
+    auto next = std::make_unique<Routes>();
+    next->table = current->table;
+    next->by_id = current->by_id;
+    auto id = static_cast<size_t>(m->info.id);
+    if (id >= next->by_id.size()) next->by_id.resize(id + 1, nullptr);
+    next->by_id[id] = m.get();
+    if (existing == nullptr) next->table.Add(m->info.mountpoint, m->info.id);
+    bool same_interpreter =
+        existing != nullptr && !existing->failed && existing->owned == nullptr;
+    runtimes_.push_back(std::move(m));
+    Publish(std::move(next));
+    // In the main interpreter the new app registered its postfork hooks
+    // under the same mountpoint: the old app's stay too (they cannot be
+    // told apart), rather than dropping the new app's.
+    if (existing != nullptr) Retire(existing, !same_interpreter);
+  }
+
+  void Publish(std::unique_ptr<Routes> next) {
+    routes_.store(next.get());
+    generations_.push_back(std::move(next));
+  }
+
+  // Takes a mount out of service: no new request enters it; once the last
+  // one in it is done, its Python objects are dropped and its interpreter
+  // ended, here on the owner thread. When this thread is itself inside a
+  // Handle (a sink replacing a mount) it cannot wait: the mount is ended by
+  // a later Mount, Replace, Unmount or the destructor.
+  void Retire(MountRuntime* m, bool forget_hooks) {
+    m->retired.store(true);
+    if (m->failed) return;
+    m->forget_hooks_at_release = forget_hooks;
+    if (handle_depth > 0) {
+      retired_.push_back(m);
+      return;
+    }
+    while (m->inflight.load() != 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    Release(*m);
+  }
+
+  void ReapRetired() {
+    if (handle_depth > 0) return;
+    std::erase_if(retired_, [this](MountRuntime* m) {
+      if (m->inflight.load() != 0) return false;
+      Release(*m);
+      return true;
+    });
+  }
+
+  void Release(MountRuntime& m) {
+    if (m.released || m.failed) return;
+    DropObjects(m, m.forget_hooks_at_release);
+    if (m.owned) m.owned->End(*main_);
+    m.released = true;
+  }
+
+  void DropObjects(MountRuntime& m, bool forget_hooks) {
+    Activation enter(*m.interpreter);
+    if (forget_hooks) {
+      if (m.owned) {
+        python::ForgetHooks(m.state, serial_);
+      } else {
+        python::ForgetHooks(m.state, serial_, &m.info.mountpoint);
+      }
+    }
+    m.app.reset();
+    m.environ.Clear();
+  }
+
+  int NextId() const { return static_cast<int>(routes_.load()->by_id.size()); }
+
   // Each interpreter the mounts run in, once, in mount order.
   std::vector<Interpreter*> InterpretersInUse() const {
     std::vector<Interpreter*> out;
-    for (const auto& m : mounts_) {
-      if (m->failed) continue;
+    for (const MountRuntime* m : routes_.load()->by_id) {
+      if (m == nullptr || m->failed) continue;
       if (std::find(out.begin(), out.end(), m->interpreter) == out.end()) {
         out.push_back(m->interpreter);
       }
@@ -509,37 +686,12 @@ class EngineImpl final : public Engine {
     return out;
   }
 
-  MountRuntime* FindMount(const std::string& canonical) const {
-    for (const auto& m : mounts_) {
-      if (m->info.mountpoint == canonical) return m.get();
+  // The mount (loaded or failed) at a canonical mountpoint, or null.
+  MountRuntime* Find(const std::string& canonical) const {
+    for (MountRuntime* m : routes_.load()->by_id) {
+      if (m != nullptr && m->info.mountpoint == canonical) return m;
     }
     return nullptr;
-  }
-
-  // Keeps the mountpoint routed to a 503 answer, so that its requests never
-  // reach a shorter prefix's app. The failure is logged once, here and by
-  // LoadInto, not per request.
-  Status MountFailed(const std::string& canonical, const std::string& target,
-                     StatusCode code, const std::string& failure) {
-    MountRuntime* existing = FindMount(canonical);
-    if (existing == nullptr) {
-      auto m = std::make_unique<MountRuntime>();
-      m->info.id = static_cast<int>(mounts_.size());
-      m->info.mountpoint = canonical;
-      m->failed = true;
-      if (table_.Add(canonical, m->info.id)) {
-        existing = m.get();
-        mounts_.push_back(std::move(m));
-      }
-    }
-    if (existing != nullptr) {
-      existing->info.target = target;
-      existing->failure_body = fmt::format(
-          "503 Service Unavailable: the app at mount '{}' failed to load\n",
-          canonical.empty() ? "/" : canonical);
-    }
-    return Status::Error(code, fmt::format("mount '{}': cannot load '{}': {}",
-                                           canonical, target, failure));
   }
 
   // The main interpreter keeps the python_path and virtualenv of the engine
@@ -632,9 +784,13 @@ class EngineImpl final : public Engine {
   std::uint64_t serial_;
   Interpreter* main_ = nullptr;
   bool acquired_ = false;  // main_ counts this engine as a runtime user
-  mounts::MountTable table_;
-  std::vector<std::unique_ptr<MountRuntime>> mounts_;
-  std::vector<std::unique_ptr<Interpreter>> subs_;
+  // Owner thread only: every mount ever made, every generation published,
+  // and the retired mounts a request may still be inside.
+  std::vector<std::unique_ptr<MountRuntime>> runtimes_;
+  std::vector<std::unique_ptr<Routes>> generations_;
+  std::vector<MountRuntime*> retired_;
+  // The generation requests route with.
+  std::atomic<const Routes*> routes_{nullptr};
   // The C environment at Create, with Options::env applied.
   std::vector<std::pair<std::string, std::string>> initial_environ_;
 };

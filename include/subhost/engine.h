@@ -3,12 +3,16 @@
 // the request and takes the response.
 //
 // Thread contract:
-//  - Create, Mount and the destructor run on one thread, the owner thread (the
-//    one that called Create). Sub-interpreters are created and ended there.
-//  - Handle may be called from any number of threads at once, including the
-//    owner, once the mounts it needs are in place. Each calling thread gets its
-//    own Python thread state per interpreter, made lazily on that thread.
-//  - Mount must not run while another thread is inside Handle.
+//  - Create, Mount, Replace, Unmount and the destructor run on one thread,
+//    the owner thread (the one that called Create); called elsewhere, Mount,
+//    Replace and Unmount fail with kFailedPrecondition. Sub-interpreters are
+//    created and ended there.
+//  - Handle, Mounts and FailedMounts may be called from any number of
+//    threads at once, including the owner, also while the owner runs Mount,
+//    Replace or Unmount (live mounts: a request sees the mount table either
+//    before or after the change, never a mix, and never a half-ended app).
+//    Each calling thread gets its own Python thread state per interpreter,
+//    made lazily on that thread.
 //  - AfterFork runs on the owner thread too, in a forked worker, before any
 //    Handle there (see AfterFork).
 //  - Handle may be called from inside a ResponseSink or BodyReader call made
@@ -101,6 +105,25 @@ class Engine {
   // later Mount at the same mountpoint loads.
   virtual Status Mount(const std::string& mountpoint, const std::string& target,
                        const MountOptions& options = {}) = 0;
+
+  // Loads target in a new sub-interpreter (or the main one, per options) and
+  // switches mountpoint to it once it has loaded; requests that already
+  // entered the old app finish there, and the old interpreter is ended as
+  // soon as the last of them is done (Replace waits for that, unless it is
+  // called from inside a Handle, when the next Mount, Replace, Unmount or
+  // the destructor ends it). No request fails or waits because of the
+  // switch. If the new app does not load, the old one stays and the Status
+  // says why (kPythonError, kUnavailable); kNotFound when nothing is
+  // mounted at mountpoint. The mount keeps its id.
+  virtual Status Replace(const std::string& mountpoint,
+                         const std::string& target,
+                         const MountOptions& options = {}) = 0;
+
+  // Takes the mount at mountpoint (loaded or failed) out of service:
+  // requests there route as if it had never been mounted. Waits for the
+  // requests inside it, then ends its interpreter (see Replace for a call
+  // from inside a Handle). kNotFound when nothing is mounted there.
+  virtual Status Unmount(const std::string& mountpoint) = 0;
 
   // Runs one request through the mount whose mountpoint is the longest
   // whole-segment prefix of request.path, and returns the buffered response.

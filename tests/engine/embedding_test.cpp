@@ -3,8 +3,11 @@
 // reader, the Engine torn down on another thread).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -343,6 +346,136 @@ TEST(EngineCreate, ASecondEngineMustAgreeWithTheRunningRuntime) {
       << main_mount.message();
   ASSERT_TRUE(second->Mount("/s", App("state.py")).ok()) << log.All();
   EXPECT_EQ(second->Handle(Get("/s/")).status, 200);
+}
+
+// Live mounts: 8 threads hammer two mounts while the owner replaces one of
+// them 100 times, mounts and unmounts a third: no request may fail.
+TEST(EngineLiveMounts, ReplacingAMount100TimesUnderLoadFailsNoRequest) {
+  LogCapture log;
+  auto engine = MakeEngine(log);
+  ASSERT_TRUE(engine->Mount("/live", App("sink_app.py")).ok()) << log.All();
+  ASSERT_TRUE(engine->Mount("/steady", App("sink_app.py")).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> served{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      const char* path = t % 2 ? "/live/ping" : "/steady/ping";
+      while (!stop.load()) {
+        Response r = engine->Handle(Get(path));
+        if (r.status == 200 && r.body == "pong") {
+          served.fetch_add(1);
+        } else {
+          failed.fetch_add(1);
+        }
+        if (t == 0) {  // also stream, through the blocking path
+          struct Sink : ResponseSink {
+            bool Start(int, std::string_view, Headers) override { return true; }
+            bool Write(std::string_view c) override {
+              body.append(c);
+              return true;
+            }
+            std::string body;
+          } sink;
+          engine->Handle(Get("/live/chunks"), sink);
+          if (sink.body == "onetwo") {
+            served.fetch_add(1);
+          } else {
+            failed.fetch_add(1);
+          }
+        }
+      }
+    });
+  }
+  std::vector<long> interpreters;
+  for (int i = 0; i < 100; ++i) {
+    Status s = engine->Replace("/live", App("sink_app.py"));
+    ASSERT_TRUE(s.ok()) << s.message();
+    for (const MountInfo& m : engine->Mounts()) {
+      if (m.mountpoint == "/live") interpreters.push_back(m.interpreter_id);
+    }
+    if (i % 10 == 0) {
+      ASSERT_TRUE(engine->Mount("/extra", App("sink_app.py")).ok());
+      ASSERT_TRUE(engine->Unmount("/extra").ok());
+    }
+  }
+  // Keep the load on for a moment past the last switch.
+  int at_end = served.load();
+  ASSERT_TRUE(testing::WaitUntil([&] { return served.load() > at_end + 100; }));
+  stop.store(true);
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0) << log.All();
+  EXPECT_GT(served.load(), 1000);
+  ASSERT_EQ(interpreters.size(), 100u);
+  std::sort(interpreters.begin(), interpreters.end());
+  EXPECT_EQ(std::unique(interpreters.begin(), interpreters.end()),
+            interpreters.end());  // a new interpreter every time
+  EXPECT_EQ(engine->Handle(Get("/extra/ping")).status, 404);
+  EXPECT_EQ(engine->Mounts().size(), 2u);
+}
+
+TEST(EngineLiveMounts, AFailedReplaceKeepsTheOldAppServing) {
+  LogCapture log;
+  auto engine = MakeEngine(log);
+  ASSERT_TRUE(engine->Mount("/a", App("sink_app.py")).ok());
+  long before = engine->Mounts()[0].interpreter_id;
+  Status s = engine->Replace("/a", App("broken_import.py"));
+  EXPECT_EQ(s.code(), StatusCode::kPythonError);
+  EXPECT_EQ(engine->Handle(Get("/a/ping")).body, "pong");
+  EXPECT_EQ(engine->Mounts()[0].interpreter_id, before);
+  EXPECT_EQ(engine->Replace("/nothing", App("sink_app.py")).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(engine->Unmount("/nothing").code(), StatusCode::kNotFound);
+  // A failed mount can be replaced, or unmounted to uncover the prefix.
+  ASSERT_TRUE(engine->Mount("/", App("state.py")).ok());
+  EXPECT_FALSE(engine->Mount("/b", App("broken_import.py")).ok());
+  EXPECT_EQ(engine->Handle(Get("/b/x")).status, 503);
+  ASSERT_TRUE(engine->Unmount("/b").ok());
+  EXPECT_EQ(engine->Handle(Get("/b/x")).status, 200);
+  EXPECT_FALSE(engine->Mount("/b", App("broken_import.py")).ok());
+  ASSERT_TRUE(engine->Replace("/b", App("sink_app.py")).ok()) << log.All();
+  EXPECT_EQ(engine->Handle(Get("/b/ping")).body, "pong");
+}
+
+TEST(EngineLiveMounts, AMountInTheMainInterpreterCanBeReplaced) {
+  LogCapture log;
+  auto engine = MakeEngine(log);
+  ASSERT_TRUE(engine->Mount("/m", App("state.py"), {true}).ok()) << log.All();
+  EXPECT_EQ(JsonField(engine->Handle(Get("/m/")).body, "interpreter"), "0");
+  ASSERT_TRUE(engine->Replace("/m", App("sink_app.py"), {true}).ok())
+      << log.All();
+  EXPECT_EQ(engine->Handle(Get("/m/ping")).body, "pong");
+  ASSERT_TRUE(engine->Replace("/m", App("sink_app.py")).ok()) << log.All();
+  EXPECT_NE(engine->Mounts()[0].interpreter_id, 0);
+  EXPECT_EQ(engine->Handle(Get("/m/ping")).body, "pong");
+}
+
+// The owner thread replacing the very mount it is inside cannot wait for it:
+// the old interpreter ends at the next change.
+TEST(EngineLiveMounts, ASinkOnTheOwnerThreadCanReplaceItsOwnMount) {
+  LogCapture log;
+  auto engine = MakeEngine(log);
+  ASSERT_TRUE(engine->Mount("/a", App("sink_app.py")).ok());
+  struct Sink : ResponseSink {
+    explicit Sink(Engine& e) : engine(e) {}
+    bool Start(int, std::string_view, Headers) override {
+      replaced = engine.Replace("/a", App("sink_app.py"));
+      return true;
+    }
+    bool Write(std::string_view c) override {
+      body.append(c);
+      return true;
+    }
+    Engine& engine;
+    Status replaced;
+    std::string body;
+  } sink(*engine);
+  engine->Handle(Get("/a/chunks"), sink);
+  EXPECT_TRUE(sink.replaced.ok()) << sink.replaced.message();
+  EXPECT_EQ(sink.body, "onetwo");
+  EXPECT_EQ(engine->Handle(Get("/a/ping")).body, "pong");
+  ASSERT_TRUE(engine->Mount("/b", App("sink_app.py")).ok());  // ends the old
+  EXPECT_EQ(engine->Handle(Get("/a/ping")).body, "pong");
 }
 
 }  // namespace
