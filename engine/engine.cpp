@@ -294,13 +294,13 @@ class EngineImpl final : public Engine {
                       runtime.substr(0, runtime.find(' ')), PY_VERSION));
     }
     std::string running;
-    if (python::Runtime::Started(&running) &&
-        running != options_.python_executable) {
+    std::string wanted = python::Runtime::Executable(options_.python_executable);
+    if (python::Runtime::Started(&running) && running != wanted) {
       return Status::Error(
           StatusCode::kFailedPrecondition,
           fmt::format("python_executable '{}' differs from the running "
                       "Python runtime's '{}' (one runtime per process)",
-                      options_.python_executable, running));
+                      wanted, running));
     }
     try {
       main_ = &python::Runtime::Acquire(options_.python_executable);

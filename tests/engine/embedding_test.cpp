@@ -334,6 +334,12 @@ TEST(EngineCreate, ASecondEngineMustAgreeWithTheRunningRuntime) {
   std::unique_ptr<Engine> refused;
   Status s = Engine::Create(other, &refused);
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.message();
+  // Naming the runtime's own executable is no difference.
+  Options same;
+  same.python_executable = SUBHOST_TEST_PYTHON;
+  same.log = log.Sink();
+  std::unique_ptr<Engine> agreeing;
+  EXPECT_TRUE(Engine::Create(same, &agreeing).ok());
   // Main-interpreter settings: refused at a Mount there, fine in a
   // sub-interpreter.
   Options path;
