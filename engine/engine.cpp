@@ -1,16 +1,19 @@
 // EngineImpl: the mount table, one interpreter per mount, and the request path
-// (decode, route, enter, call).
+// (check, decode, route, enter, call). The mount table is published in
+// immutable generations so that the owner thread can mount, replace and
+// unmount while other threads run requests.
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <mutex>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -188,7 +191,7 @@ struct Routes {
 // How many Handle calls the calling thread is inside (of any engine): an
 // owner thread inside one must not wait for a mount to drain, nor end an
 // interpreter.
-thread_local int handle_depth = 0;
+constinit thread_local int handle_depth = 0;
 
 class EngineImpl final : public Engine {
  public:
