@@ -356,9 +356,9 @@ TEST(EngineCreate, ASecondEngineMustAgreeWithTheRunningRuntime) {
 
 // Live mounts: 8 threads hammer two mounts while the owner replaces one of
 // them 100 times, mounts and unmounts a third: no request may fail.
-TEST(EngineLiveMounts, ReplacingAMount100TimesUnderLoadFailsNoRequest) {
+void HammerWhileReplacing(const Options& options) {
   LogCapture log;
-  auto engine = MakeEngine(log);
+  auto engine = MakeEngine(log, options);
   ASSERT_TRUE(engine->Mount("/live", App("sink_app.py")).ok()) << log.All();
   ASSERT_TRUE(engine->Mount("/steady", App("sink_app.py")).ok());
   std::atomic<bool> stop{false};
@@ -418,6 +418,17 @@ TEST(EngineLiveMounts, ReplacingAMount100TimesUnderLoadFailsNoRequest) {
             interpreters.end());  // a new interpreter every time
   EXPECT_EQ(engine->Handle(Get("/extra/ping")).status, 404);
   EXPECT_EQ(engine->Mounts().size(), 2u);
+}
+
+TEST(EngineLiveMounts, ReplacingAMount100TimesUnderLoadFailsNoRequest) {
+  HammerWhileReplacing({});
+}
+
+TEST(EngineLiveMounts, ReplacingOwnGilMountsUnderLoadFailsNoRequest) {
+  if (!OwnGilSupported()) GTEST_SKIP() << "no own GIL on " << PythonVersion();
+  Options options;
+  options.own_gil = true;
+  HammerWhileReplacing(options);
 }
 
 TEST(EngineLiveMounts, AFailedReplaceKeepsTheOldAppServing) {
