@@ -612,14 +612,15 @@ class EngineImpl final : public Engine {
     if (id >= next->by_id.size()) next->by_id.resize(id + 1, nullptr);
     next->by_id[id] = m.get();
     if (existing == nullptr) next->table.Add(m->info.mountpoint, m->info.id);
-    bool same_interpreter =
-        existing != nullptr && !existing->failed && existing->owned == nullptr;
+    // Old and new app both in the main interpreter: the new one registered
+    // its postfork hooks under the same mountpoint, so the old app's stay
+    // too (they cannot be told apart) rather than dropping the new app's.
+    bool both_in_main = existing != nullptr && !existing->failed &&
+                        existing->owned == nullptr && !m->failed &&
+                        m->owned == nullptr;
     runtimes_.push_back(std::move(m));
     Publish(std::move(next));
-    // In the main interpreter the new app registered its postfork hooks
-    // under the same mountpoint: the old app's stay too (they cannot be
-    // told apart), rather than dropping the new app's.
-    if (existing != nullptr) Retire(existing, !same_interpreter);
+    if (existing != nullptr) Retire(existing, !both_in_main);
   }
 
   void Publish(std::unique_ptr<Routes> next) {
