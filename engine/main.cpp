@@ -8,13 +8,15 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
-#include <thread>
+
+#include <fmt/format.h>
 
 #include "engine/config/server_config.h"
 #include "engine/log.h"
 #include "engine/process/apps.h"
 #include "engine/process/master.h"
 #include "engine/process/signal_pipe.h"
+#include "engine/server/named_thread.h"
 #include "subhost/engine.h"
 #include "subhost/server.h"
 
@@ -50,8 +52,8 @@ int Serve(const ServerConfig& cfg) {
   subhost::process::SignalPipe signals({SIGTERM, SIGINT, SIGQUIT, SIGHUP});
   ::signal(SIGPIPE, SIG_IGN);
 
-  log.Info("subhost " + std::string(SUBHOST_VERSION) + " on CPython " +
-           subhost::PythonVersion() + ", pid " + std::to_string(getpid()));
+  log.Info(fmt::format("subhost {} on CPython {}, pid {}", SUBHOST_VERSION,
+                       subhost::PythonVersion(), getpid()));
   int code = 0;
   std::unique_ptr<subhost::Engine> engine =
       subhost::process::LoadApps(cfg, log, false, &code);
@@ -62,22 +64,23 @@ int Serve(const ServerConfig& cfg) {
   try {
     server = subhost::Server::Create(*engine, so);
   } catch (const std::exception& e) {
-    log.Error(std::string("subhost: ") + e.what());
+    log.Error(fmt::format("subhost: {}", e.what()));
     return 1;
   }
   for (const std::string& l : server->Listening()) {
-    log.Info("listening on " + l + " (" + std::to_string(cfg.threads) +
-             " threads)");
+    log.Info(fmt::format("listening on {} ({} threads)", l, cfg.threads));
   }
 
-  std::thread signal_thread([&] {
+  // The signal watcher: the first SIGTERM/SIGINT/SIGQUIT/SIGHUP drains.
+  subhost::server::NamedThread signal_thread("subhost-signals");
+  signal_thread.Start([&] {
     int sig = signals.Wait();
-    log.Info(std::string("caught ") + strsignal(sig) +
-             ": finishing requests in flight, then exiting");
+    log.Info(fmt::format("caught {}: finishing requests in flight, then exiting",
+                         strsignal(sig)));
     server->Stop();
   });
   server->Run();  // returns once the signal thread has stopped it
-  signal_thread.join();
+  signal_thread.Join();
   server.reset();
   engine.reset();
   log.Info("subhost: bye");
@@ -117,7 +120,7 @@ int main(int argc, char** argv) {
     return error.empty() ? 0 : 1;
   }
   if (!parsed) {
-    std::fprintf(stderr, "subhost: %s (see --help)\n", error.c_str());
+    fmt::print(stderr, "subhost: {} (see --help)\n", error);
     return 2;
   }
   if (help) {
@@ -125,19 +128,21 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (version) {
-    std::printf("subhost %s (CPython %s)\n", SUBHOST_VERSION,
-                subhost::PythonVersion().c_str());
+    fmt::print("subhost {} (CPython {})\n", SUBHOST_VERSION,
+               subhost::PythonVersion());
     return 0;
   }
   if (!subhost::config::Validate(cfg, &error)) {
-    std::fprintf(stderr, "subhost: %s (see --help)\n", error.c_str());
+    fmt::print(stderr, "subhost: {} (see --help)\n", error);
     return 2;
   }
   if (NeedsMaster(cfg)) {
     subhost::Logger log;
-    for (const std::string& note : subhost::config::NoteLines(cfg)) log.Info(note);
-    log.Info("subhost " + std::string(SUBHOST_VERSION) + " on CPython " +
-             subhost::PythonVersion());
+    for (const std::string& note : subhost::config::NoteLines(cfg)) {
+      log.Info(note);
+    }
+    log.Info(fmt::format("subhost {} on CPython {}", SUBHOST_VERSION,
+                         subhost::PythonVersion()));
     RaiseDescriptorLimit();
     return subhost::process::RunMaster(cfg,
                                        std::vector<std::string>(argv, argv + argc));

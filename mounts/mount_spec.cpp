@@ -1,6 +1,8 @@
 #include "mounts/mount_spec.h"
 
-#include <cstdio>
+#include <fmt/format.h>
+
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,9 +43,8 @@ void AppendEscaped(char c, std::string* out) {
       break;
   }
   if (IsControl(c)) {
-    char buf[5];
-    std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(c));
-    *out += buf;
+    fmt::format_to(std::back_inserter(*out), "\\x{:02x}",
+                   static_cast<unsigned char>(c));
     return;
   }
   *out += c;
@@ -101,7 +102,7 @@ bool IsDottedIdentifier(std::string_view s, std::string_view* bad) {
 
 std::string DescribeBadPart(std::string_view bad) {
   if (bad.empty()) return "empty part";
-  return "bad part " + Quote(bad);
+  return fmt::format("bad part {}", Quote(bad));
 }
 
 bool IsValidCallable(std::string_view callable, std::string_view* bad) {
@@ -135,23 +136,26 @@ bool NormalizeMountpoint(std::string_view in, std::string* out,
   }
   const std::string quoted = Quote(in);
   if (in.front() != '/') {
-    return Fail(error, "mountpoint " + quoted + " must start with '/'");
+    return Fail(error,
+                fmt::format("mountpoint {} must start with '/'", quoted));
   }
   for (char c : in) {
     if (c == '?' || c == '#' || c == '%') {
-      return Fail(error, "mountpoint " + quoted + " contains " + QuoteChar(c));
+      return Fail(error, fmt::format("mountpoint {} contains {}", quoted,
+                                     QuoteChar(c)));
     }
     if (IsSpace(c)) {
-      return Fail(error, "mountpoint " + quoted + " contains whitespace " +
-                             QuoteChar(c));
+      return Fail(error, fmt::format("mountpoint {} contains whitespace {}",
+                                     quoted, QuoteChar(c)));
     }
     if (IsControl(c)) {
-      return Fail(error, "mountpoint " + quoted +
-                             " contains control character " + QuoteChar(c));
+      return Fail(error,
+                  fmt::format("mountpoint {} contains control character {}",
+                              quoted, QuoteChar(c)));
     }
   }
   if (in.find("//") != std::string_view::npos) {
-    return Fail(error, "mountpoint " + quoted + " contains \"//\"");
+    return Fail(error, fmt::format("mountpoint {} contains \"//\"", quoted));
   }
   std::string_view body = in;
   if (body.back() == '/') body.remove_suffix(1);
@@ -160,8 +164,8 @@ bool NormalizeMountpoint(std::string_view in, std::string* out,
     const std::size_t slash = rest.find('/');
     const std::string_view segment = rest.substr(0, slash);
     if (segment == "." || segment == "..") {
-      return Fail(error, "mountpoint " + quoted + " has a " + Quote(segment) +
-                             " segment");
+      return Fail(error, fmt::format("mountpoint {} has a {} segment", quoted,
+                                     Quote(segment)));
     }
     if (slash == std::string_view::npos) break;
     rest.remove_prefix(slash + 1);
@@ -177,14 +181,15 @@ bool IsFactoryCallable(std::string_view callable) {
 bool ParseTarget(std::string_view target, std::string_view default_callable,
                  MountTarget* out, std::string* error) {
   if (target.empty()) return Fail(error, "empty mount target");
-  const std::string prefix = "mount target " + Quote(target);
+  const std::string prefix = fmt::format("mount target {}", Quote(target));
   if (IsSpace(target.front()) || IsSpace(target.back())) {
-    return Fail(error, prefix + " has leading or trailing whitespace");
+    return Fail(error,
+                fmt::format("{} has leading or trailing whitespace", prefix));
   }
   for (char c : target) {
     if (IsControl(c)) {
-      return Fail(error,
-                  prefix + " contains control character " + QuoteChar(c));
+      return Fail(error, fmt::format("{} contains control character {}",
+                                     prefix, QuoteChar(c)));
     }
   }
 
@@ -195,37 +200,42 @@ bool ParseTarget(std::string_view target, std::string_view default_callable,
   if (colon != std::string_view::npos) {
     callable = target.substr(colon + 1);
     if (callable.empty()) {
-      return Fail(error, prefix + ": empty callable after ':'");
+      return Fail(error, fmt::format("{}: empty callable after ':'", prefix));
     }
     if (!IsValidCallable(callable, &bad)) {
-      return Fail(error, prefix + ": callable " + Quote(callable) +
-                             " is not a dotted identifier optionally "
-                             "followed by \"()\" (" +
-                             DescribeBadPart(bad) + ")");
+      return Fail(error, fmt::format("{}: callable {} is not a dotted "
+                                     "identifier optionally followed by "
+                                     "\"()\" ({})",
+                                     prefix, Quote(callable),
+                                     DescribeBadPart(bad)));
     }
   } else if (!IsValidCallable(callable, &bad)) {
-    return Fail(error, prefix + ": default callable " + Quote(callable) +
-                           " is not a dotted identifier optionally followed "
-                           "by \"()\" (" +
-                           DescribeBadPart(bad) + ")");
+    return Fail(error, fmt::format("{}: default callable {} is not a dotted "
+                                   "identifier optionally followed by \"()\" "
+                                   "({})",
+                                   prefix, Quote(callable),
+                                   DescribeBadPart(bad)));
   }
   if (name.empty()) {
-    return Fail(error, prefix + ": no file or module name before ':'");
+    return Fail(error,
+                fmt::format("{}: no file or module name before ':'", prefix));
   }
 
   MountTarget result;
   if (IsFileName(name)) {
     if (name.back() == '/') {
-      return Fail(error, prefix + ": file " + Quote(name) +
-                             " ends in '/' (a directory, not a file)");
+      return Fail(error, fmt::format("{}: file {} ends in '/' (a directory, "
+                                     "not a file)",
+                                     prefix, Quote(name)));
     }
     result.kind = MountTarget::Kind::kFile;
     result.file = std::string(name);
   } else {
     if (!IsDottedIdentifier(name, &bad)) {
-      return Fail(error, prefix + ": module name " + Quote(name) +
-                             " is not a dotted Python identifier (" +
-                             DescribeBadPart(bad) + ")");
+      return Fail(error, fmt::format("{}: module name {} is not a dotted "
+                                     "Python identifier ({})",
+                                     prefix, Quote(name),
+                                     DescribeBadPart(bad)));
     }
     result.kind = MountTarget::Kind::kModule;
     result.module = std::string(name);
@@ -248,7 +258,7 @@ bool ParseMountSpec(std::string_view spec, std::string_view default_callable,
   std::string inner;
   if (!NormalizeMountpoint(mountpoint_text, &result.mountpoint, &inner) ||
       !ParseTarget(target_text, default_callable, &result.target, &inner)) {
-    return Fail(error, "mount " + Quote(spec) + ": " + inner);
+    return Fail(error, fmt::format("mount {}: {}", Quote(spec), inner));
   }
   result.target_text = std::string(target_text);
   *out = std::move(result);

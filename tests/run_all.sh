@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds subhost and runs every test: against Debian's CPython 3.11, against
 # CPython 3.13 (own-GIL sub-interpreters) when one is installed, and under
-# AddressSanitizer + UBSan; then runs the micro-benchmarks once, briefly.
+# AddressSanitizer + UBSan, the server tests under ThreadSanitizer, a Release
+# build as a user makes it; then runs the micro-benchmarks once, briefly.
 #
 #   tests/run_all.sh              (from the repository root or anywhere)
 # Environment: SUBHOST_PY313=/path/to/python3.13 (default: pyenv's 3.13.0),
@@ -45,6 +46,18 @@ else
 fi
 run asan -DCMAKE_BUILD_TYPE=Debug -DSUBHOST_WERROR=ON -DSUBHOST_SANITIZE=ON ||
   status=1
+
+# ThreadSanitizer over the tests that run the real server with threads:
+# request threads, the housekeeper, drain and the stats listeners.
+if build tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSUBHOST_WERROR=ON \
+     -DSUBHOST_TSAN=ON -DSUBHOST_BUILD_BENCHMARKS=OFF -DSUBHOST_BUILD_SAMPLES=OFF; then
+  echo "=== tsan: server tests" >&2
+  (cd "$builds/tsan" && ctest -j "$jobs" --output-on-failure --timeout 600 \
+     -R 'HttpServer|Command|BehindNginx|OwnGil|Process|Signals|CheckConfig') ||
+    status=1
+else
+  status=1
+fi
 
 # What a user gets from `cmake -DCMAKE_BUILD_TYPE=Release`: it must build with
 # the optimiser's extra warnings left as warnings.

@@ -1,7 +1,7 @@
 #include "engine/net/address.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -10,24 +10,37 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <stdexcept>
+
+#include <Poco/Exception.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/ServerSocketImpl.h>
+#include <fmt/format.h>
+
+#include "engine/text.h"
 
 namespace subhost::net {
 
 namespace {
 
-bool ParsePort(const std::string& s, std::uint16_t* port) {
-  unsigned value = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() ||
-      value > 65535) {
-    return false;
-  }
-  *port = static_cast<std::uint16_t>(value);
-  return true;
-}
+// A ServerSocketImpl around a descriptor that is already bound and
+// listening. Poco has no public way to adopt one; reset() is how its own
+// accept path hands a descriptor to a socket object.
+class AdoptedListenerImpl : public Poco::Net::ServerSocketImpl {
+ public:
+  explicit AdoptedListenerImpl(int fd) { reset(fd); }
+};
 
-std::string Errno(const std::string& what) {
-  return what + ": " + std::strerror(errno);
+class AdoptedServerSocket : public Poco::Net::ServerSocket {
+ public:
+  explicit AdoptedServerSocket(int fd)
+      : Poco::Net::ServerSocket(new AdoptedListenerImpl(fd), true) {}
+};
+
+// The reason a Poco socket call failed, as strerror words it.
+std::string Reason(const Poco::Exception& e) {
+  if (e.code() > 0) return std::strerror(e.code());
+  return e.message().empty() ? e.displayText() : e.message();
 }
 
 }  // namespace
@@ -38,7 +51,7 @@ bool ParseAddress(const std::string& text, Address* out, std::string* error) {
     a.kind = Address::Kind::kUnix;
     a.path = text.rfind("unix:", 0) == 0 ? text.substr(5) : text;
     if (a.path.empty() || a.path.size() >= sizeof(sockaddr_un{}.sun_path)) {
-      *error = "bad unix socket path '" + a.path + "'";
+      *error = fmt::format("bad unix socket path '{}'", a.path);
       return false;
     }
     *out = a;
@@ -49,7 +62,7 @@ bool ParseAddress(const std::string& text, Address* out, std::string* error) {
     size_t close = text.find(']');
     if (close == std::string::npos || close + 1 >= text.size() ||
         text[close + 1] != ':') {
-      *error = "bad address '" + text + "' (IPv6 is written [::1]:9090)";
+      *error = fmt::format("bad address '{}' (IPv6 is written [::1]:9090)", text);
       return false;
     }
     a.host = text.substr(1, close - 1);
@@ -57,100 +70,102 @@ bool ParseAddress(const std::string& text, Address* out, std::string* error) {
   } else {
     size_t colon = text.rfind(':');
     if (colon == std::string::npos) {
-      *error = "bad address '" + text + "' (want HOST:PORT, :PORT or a path)";
+      *error = fmt::format(
+          "bad address '{}' (want HOST:PORT, :PORT or a path)", text);
       return false;
     }
     a.host = text.substr(0, colon);
     port = text.substr(colon + 1);
     if (a.host == "0.0.0.0" || a.host == "*") a.host.clear();
   }
-  if (!ParsePort(port, &a.port)) {
-    *error = "bad port in address '" + text + "'";
+  std::optional<std::uint16_t> number = text::ParseNumber<std::uint16_t>(port);
+  if (!number) {
+    *error = fmt::format("bad port in address '{}'", text);
     return false;
   }
+  a.port = *number;
   *out = a;
   return true;
 }
 
-int BindListener(const Address& address, const BindOptions& options,
-                 std::string* error) {
-  int fd = -1;
+Poco::Net::SocketAddress ToSocketAddress(const Address& address) {
+  using Poco::Net::SocketAddress;
   if (address.kind == Address::Kind::kUnix) {
-    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      *error = Errno("socket");
-      return -1;
-    }
-    sockaddr_un sun = {};
-    sun.sun_family = AF_UNIX;
-    std::memcpy(sun.sun_path, address.path.c_str(), address.path.size() + 1);
+    return SocketAddress(SocketAddress::UNIX_LOCAL, address.path);
+  }
+  // With no host, IPv4's 0.0.0.0 (what ":9090" means in uWSGI).
+  const std::string host = address.host.empty() ? "0.0.0.0" : address.host;
+  try {
+    return SocketAddress(host, address.port);
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error(
+        fmt::format("cannot resolve '{}': {}", address.host, e.displayText()));
+  }
+}
+
+Poco::Net::ServerSocket Listen(const Address& address,
+                               const BindOptions& options) {
+  const bool is_unix = address.kind == Address::Kind::kUnix;
+  const std::string shown =
+      is_unix ? address.path : fmt::format("{}:{}", address.host, address.port);
+  Poco::Net::SocketAddress where = ToSocketAddress(address);
+  if (is_unix) {
     struct stat st;
     if (::lstat(address.path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
       ::unlink(address.path.c_str());
     }
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun) != 0) {
-      *error = Errno("cannot bind " + address.path);
-      ::close(fd);
-      return -1;
+  }
+  Poco::Net::ServerSocket socket;
+  try {
+    // SO_REUSEADDR for TCP (a restart must not wait out TIME_WAIT), never
+    // SO_REUSEPORT: a second server on the same port must fail to bind.
+    socket.bind(where, !is_unix, false);
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error(
+        fmt::format("cannot bind {}: {}", shown, Reason(e)));
+  }
+  if (is_unix && !options.unix_mode.empty()) {
+    const std::string& text = options.unix_mode;
+    unsigned mode = 0;
+    auto parsed = std::from_chars(text.data(), text.data() + text.size(), mode, 8);
+    if (parsed.ec != std::errc() || parsed.ptr != text.data() + text.size()) {
+      throw std::runtime_error(fmt::format("bad socket mode '{}'", text));
     }
-    if (!options.unix_mode.empty()) {
-      mode_t mode = static_cast<mode_t>(
-          std::strtoul(options.unix_mode.c_str(), nullptr, 8));
-      if (::chmod(address.path.c_str(), mode) != 0) {
-        *error = Errno("cannot chmod " + address.path);
-        ::close(fd);
-        return -1;
-      }
-    }
-  } else {
-    addrinfo hints = {};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    addrinfo* res = nullptr;
-    std::string port = std::to_string(address.port);
-    const char* host = address.host.empty() ? nullptr : address.host.c_str();
-    int rc = ::getaddrinfo(host, port.c_str(), &hints, &res);
-    if (rc != 0) {
-      *error = "cannot resolve '" + address.host + "': " + gai_strerror(rc);
-      return -1;
-    }
-    std::string last = "no usable address";
-    // With no host, prefer IPv4's 0.0.0.0 (what ":9090" means in uWSGI).
-    for (int pass = 0; pass < 2 && fd < 0; ++pass) {
-      for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-        if (host == nullptr && (pass == 0) != (ai->ai_family == AF_INET)) {
-          continue;
-        }
-        int s = ::socket(ai->ai_family,
-                         ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (s < 0) {
-          last = Errno("socket");
-          continue;
-        }
-        int one = 1;
-        ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (::bind(s, ai->ai_addr, ai->ai_addrlen) != 0) {
-          last = Errno("cannot bind " + address.host + ":" + port);
-          ::close(s);
-          continue;
-        }
-        fd = s;
-        break;
-      }
-    }
-    ::freeaddrinfo(res);
-    if (fd < 0) {
-      *error = last;
-      return -1;
+    if (::chmod(address.path.c_str(), static_cast<mode_t>(mode)) != 0) {
+      throw std::runtime_error(fmt::format("cannot chmod {}: {}", address.path,
+                                           std::strerror(errno)));
     }
   }
-  if (::listen(fd, options.backlog) != 0) {
-    *error = Errno("listen");
-    ::close(fd);
+  try {
+    socket.listen(options.backlog);
+    socket.setBlocking(false);
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error(fmt::format("listen on {}: {}", shown, Reason(e)));
+  }
+  // Poco opens sockets without O_CLOEXEC; a listener crosses exec only when
+  // the master hands it over on purpose (and clears the flag then).
+  ::fcntl(socket.impl()->sockfd(), F_SETFD, FD_CLOEXEC);
+  return socket;
+}
+
+Poco::Net::ServerSocket AdoptListener(int fd) { return AdoptedServerSocket(fd); }
+
+int BindListener(const Address& address, const BindOptions& options,
+                 std::string* error) {
+  try {
+    Poco::Net::ServerSocket socket = Listen(address, options);
+    int fd = ::fcntl(socket.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) *error = fmt::format("dup: {}", std::strerror(errno));
+    return fd;
+  } catch (const std::exception& e) {
+    *error = e.what();
     return -1;
   }
-  return fd;
+}
+
+std::string AddressText(const Poco::Net::SocketAddress& address) {
+  // SocketAddress::toString() brackets IPv6 and gives the path for unix.
+  return address.toString();
 }
 
 std::string LocalName(int fd) {
@@ -159,19 +174,19 @@ std::string LocalName(int fd) {
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
     return "?";
   }
-  if (ss.ss_family == AF_UNIX) {
-    return reinterpret_cast<sockaddr_un*>(&ss)->sun_path;
+  try {
+    return AddressText(
+        Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&ss), len));
+  } catch (const Poco::Exception&) {
+    return "?";
   }
-  std::string host;
-  std::uint16_t port = 0;
-  PeerName(ss, &host, &port);
-  if (ss.ss_family == AF_INET6) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
 }
 
 void PeerName(const sockaddr_storage& peer, std::string* host,
               std::uint16_t* port) {
-  char buf[INET6_ADDRSTRLEN] = "";
+  // Once per accepted connection: inet_ntop into the stack, no
+  // SocketAddress (which allocates its implementation).
+  char buf[INET6_ADDRSTRLEN] = "unix";
   *port = 0;
   if (peer.ss_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&peer);
@@ -181,8 +196,6 @@ void PeerName(const sockaddr_storage& peer, std::string* host,
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&peer);
     ::inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
     *port = ntohs(in6->sin6_port);
-  } else {
-    std::strcpy(buf, "unix");
   }
   host->assign(buf);
 }

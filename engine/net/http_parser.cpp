@@ -1,7 +1,9 @@
 #include "engine/net/http_parser.h"
 
 #include "engine/net/printable.h"
+#include "engine/text.h"
 
+#include <fmt/format.h>
 #include <llhttp.h>
 
 #include <algorithm>
@@ -38,17 +40,7 @@ bool IsTchar(unsigned char c) { return kTchar[c]; }
 
 bool IsOws(char c) { return c == ' ' || c == '\t'; }
 
-char Lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
+using text::EqualsIgnoreCase;
 
 std::string_view TrimOws(std::string_view s) {
   while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
@@ -145,8 +137,8 @@ class HttpRequestParser::Impl {
   Step FailFromLlhttp(llhttp_errno_t err, std::size_t consumed);
   Step HeadTooLarge(std::size_t consumed) {
     return Fail(431,
-                "request head larger than " +
-                    std::to_string(limits_.max_head_bytes) + " bytes",
+                fmt::format("request head larger than {} bytes",
+                            limits_.max_head_bytes),
                 consumed);
   }
   static Step Simple(Event event, std::size_t consumed) {
@@ -201,8 +193,8 @@ int HttpRequestParser::Impl::OnUrl(llhttp_t* p, const char* at,
 bool HttpRequestParser::Impl::CheckTrailerBytes(std::size_t length) {
   trailer_bytes_ += length;
   if (trailer_bytes_ <= limits_.max_head_bytes) return true;
-  Reject(431, "chunked trailers larger than " +
-                  std::to_string(limits_.max_head_bytes) + " bytes");
+  Reject(431, fmt::format("chunked trailers larger than {} bytes",
+                          limits_.max_head_bytes));
   return false;
 }
 
@@ -258,10 +250,9 @@ int HttpRequestParser::Impl::FinishHead() {
   h.http_major = parser_.http_major;
   h.http_minor = parser_.http_minor;
   if (h.http_major != 1) {
-    return Reject(400, "unsupported HTTP version " +
-                           std::to_string(h.http_major) + "." +
-                           std::to_string(h.http_minor) +
-                           " (this server speaks HTTP/1.0 and HTTP/1.1)");
+    return Reject(400, fmt::format("unsupported HTTP version {}.{} (this "
+                                   "server speaks HTTP/1.0 and HTTP/1.1)",
+                                   h.http_major, h.http_minor));
   }
   if (parser_.method == HTTP_CONNECT) {
     return Reject(501, "method CONNECT is not supported");
@@ -272,8 +263,9 @@ int HttpRequestParser::Impl::FinishHead() {
     if (name.empty()) return Reject(400, "empty header name");
     for (unsigned char c : name) {
       if (!IsTchar(c)) {
-        return Reject(400, "invalid character in header name \"" +
-                               Printable(name) + "\"");
+        return Reject(400, fmt::format("invalid character in header name "
+                                       "\"{}\"",
+                                       Printable(name)));
       }
     }
     std::string_view trimmed = TrimOws(value);
@@ -310,29 +302,28 @@ int HttpRequestParser::Impl::FinishHead() {
       rest.remove_prefix(comma + 1);
     }
     if (!EqualsIgnoreCase(last, "chunked")) {
-      return Reject(400, "Transfer-Encoding \"" + Printable(te) +
-                             "\" does not end in chunked");
+      return Reject(400, fmt::format("Transfer-Encoding \"{}\" does not end "
+                                     "in chunked",
+                                     Printable(te)));
     }
     if (!other.empty()) {
-      return Reject(501, "unsupported Transfer-Encoding \"" +
-                             Printable(other) + "\"");
+      return Reject(501, fmt::format("unsupported Transfer-Encoding \"{}\"",
+                                     Printable(other)));
     }
     h.chunked = true;
     if (h.http_minor == 0) h.keep_alive = false;
   } else if (parser_.flags & F_CONTENT_LENGTH) {
     if (parser_.content_length >
         static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      return Reject(413, "Content-Length " +
-                             std::to_string(parser_.content_length) +
-                             " is too large");
+      return Reject(413, fmt::format("Content-Length {} is too large",
+                                     parser_.content_length));
     }
     h.content_length = static_cast<std::int64_t>(parser_.content_length);
     if (limits_.max_body_bytes >= 0 &&
         h.content_length > limits_.max_body_bytes) {
-      return Reject(413, "request body of " +
-                             std::to_string(h.content_length) +
-                             " bytes is over the limit of " +
-                             std::to_string(limits_.max_body_bytes));
+      return Reject(413, fmt::format("request body of {} bytes is over the "
+                                     "limit of {}",
+                                     h.content_length, limits_.max_body_bytes));
     }
     body_left_ = h.content_length;
   }
@@ -348,8 +339,9 @@ int HttpRequestParser::Impl::OnChunkHeader(llhttp_t* p) {
   const std::int64_t max = self->limits_.max_body_bytes;
   if (max >= 0 &&
       size > static_cast<std::uint64_t>(max - self->chunked_total_)) {
-    return self->Reject(413, "chunked request body over the limit of " +
-                                 std::to_string(max) + " bytes");
+    return self->Reject(
+        413, fmt::format("chunked request body over the limit of {} bytes",
+                         max));
   }
   // Without a limit llhttp's own overflow check bounds each size; the sum
   // saturates instead of overflowing.
@@ -484,7 +476,8 @@ Step HttpRequestParser::Impl::SniffMethod(std::string_view data,
     const std::size_t consumed = already_consumed + i + 1;
     if (c == ' ' && !method_sniff_.empty()) {
       return Fail(501,
-                  "unsupported method \"" + Printable(method_sniff_) + "\"",
+                  fmt::format("unsupported method \"{}\"",
+                              Printable(method_sniff_)),
                   consumed);
     }
     if (!IsTchar(c) || method_sniff_.size() >= kMethodSniffBytes) {
@@ -496,8 +489,8 @@ Step HttpRequestParser::Impl::SniffMethod(std::string_view data,
                     consumed);
       }
       return Fail(400,
-                  "malformed request line starting \"" +
-                      Printable(method_sniff_) + "\"",
+                  fmt::format("malformed request line starting \"{}\"",
+                              Printable(method_sniff_)),
                   consumed);
     }
     method_sniff_ += static_cast<char>(c);

@@ -1,5 +1,7 @@
 #include "engine/net/uwsgi_parser.h"
 
+#include <fmt/format.h>
+
 #include "engine/net/printable.h"
 
 #include <algorithm>
@@ -45,24 +47,26 @@ UwsgiRequestParser::Result UwsgiRequestParser::ParseHeader() {
   datasize_ = ReadU16(header_ + 1);
   modifier2_ = header_[3];
   if (LooksLikeHttp(header_)) {
-    return Fail(Result::kLooksLikeHttp,
-                "HTTP request (\"" + Printable(std::string_view(reinterpret_cast<const char*>(header_), 4)) +
-                    "...\") on a uwsgi socket (uWSGI would read a uwsgi "
-                    "packet of " +
-                    std::to_string(datasize_) +
-                    " bytes): speak the uwsgi protocol (nginx uwsgi_pass) or "
-                    "listen with --http-socket for plain HTTP");
+    return Fail(
+        Result::kLooksLikeHttp,
+        fmt::format("HTTP request (\"{}...\") on a uwsgi socket (uWSGI would "
+                    "read a uwsgi packet of {} bytes): speak the uwsgi "
+                    "protocol (nginx uwsgi_pass) or listen with --http-socket "
+                    "for plain HTTP",
+                    Printable(std::string_view(
+                        reinterpret_cast<const char*>(header_), 4)),
+                    datasize_));
   }
   if (modifier1_ != 0) {
     return Fail(Result::kError,
-                "uwsgi modifier1 " + std::to_string(modifier1_) +
-                    " is not supported (only 0, WSGI requests)");
+                fmt::format("uwsgi modifier1 {} is not supported (only 0, "
+                            "WSGI requests)",
+                            modifier1_));
   }
   if (datasize_ > limits_.buffer_size) {
     return Fail(Result::kError,
-                "uwsgi packet of " + std::to_string(datasize_) +
-                    " bytes exceeds --buffer-size " +
-                    std::to_string(limits_.buffer_size));
+                fmt::format("uwsgi packet of {} bytes exceeds --buffer-size {}",
+                            datasize_, limits_.buffer_size));
   }
   return Result::kNeedMore;
 }
@@ -74,41 +78,48 @@ bool UwsgiRequestParser::ParseVars(std::string_view block) {
   vars_.clear();
   while (i < n) {
     if (n - i < 2) {
-      Fail(Result::kError, "uwsgi vars block of " + std::to_string(n) +
-                               " bytes ends inside a key size at offset " +
-                               std::to_string(i));
+      Fail(Result::kError,
+           fmt::format("uwsgi vars block of {} bytes ends inside a key size "
+                       "at offset {}",
+                       n, i));
       return false;
     }
     const std::size_t key_size = ReadU16(p + i);
     if (key_size == 0) {
       Fail(Result::kError,
-           "empty key in uwsgi vars at offset " + std::to_string(i));
+           fmt::format("empty key in uwsgi vars at offset {}", i));
       return false;
     }
     i += 2;
     if (key_size > n - i) {
-      Fail(Result::kError, "uwsgi key of " + std::to_string(key_size) +
-                               " bytes at offset " + std::to_string(i - 2) +
-                               " runs past the " + std::to_string(n) +
-                               "-byte vars block");
+      Fail(Result::kError,
+           fmt::format("uwsgi key of {} bytes at offset {} runs past the "
+                       "{}-byte vars block",
+                       key_size, i - 2, n));
       return false;
     }
     const std::size_t key_at = i;
     i += key_size;
     if (n - i < 2) {
       Fail(Result::kError,
-           "uwsgi vars block ends inside the value size of key \"" +
-               Printable(std::string_view(reinterpret_cast<const char*>(p) + key_at, key_size)) +
-               "\"");
+           fmt::format("uwsgi vars block ends inside the value size of key "
+                       "\"{}\"",
+                       Printable(std::string_view(
+                           reinterpret_cast<const char*>(p) + key_at,
+                           key_size))));
       return false;
     }
     const std::size_t value_size = ReadU16(p + i);
     i += 2;
     if (value_size > n - i) {
       Fail(Result::kError,
-           "uwsgi value of " + std::to_string(value_size) + " bytes for key \"" +
-               Printable(std::string_view(reinterpret_cast<const char*>(p) + key_at, key_size)) +
-               "\" runs past the " + std::to_string(n) + "-byte vars block");
+           fmt::format("uwsgi value of {} bytes for key \"{}\" runs past the "
+                       "{}-byte vars block",
+                       value_size,
+                       Printable(std::string_view(
+                           reinterpret_cast<const char*>(p) + key_at,
+                           key_size)),
+                       n));
       return false;
     }
     vars_.emplace_back(std::string(block.substr(key_at, key_size)),

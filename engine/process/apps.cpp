@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "engine/process/fork_safety.h"
 
 namespace subhost::process {
@@ -16,36 +19,26 @@ std::string Canonical(std::string mountpoint) {
   return mountpoint;
 }
 
-std::string Joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
-
 // What the import of the app at mountpoint left for forked workers to
 // trip over: every worker would share each descriptor, and none would run
 // the threads.
 void ReportForkHazards(const Logger& log, const std::string& mountpoint,
                        const std::vector<std::string>& descriptors,
                        const std::vector<std::string>& threads) {
-  std::string name = "'" + (mountpoint.empty() ? "/" : mountpoint) + "'";
+  std::string_view name =
+      mountpoint.empty() ? std::string_view("/") : std::string_view(mountpoint);
   if (!descriptors.empty()) {
-    log.Warning("fork-safety: mount " + name +
-                " left open at import, to be shared by every worker: " +
-                Joined(descriptors) +
-                "; use --lazy-apps, or open them in a @subhost.postfork "
-                "hook");
+    log.Warning(fmt::format(
+        "fork-safety: mount '{}' left open at import, to be shared by every "
+        "worker: {}; use --lazy-apps, or open them in a @subhost.postfork hook",
+        name, fmt::join(descriptors, ", ")));
   }
   if (!threads.empty()) {
-    log.Warning("fork-safety: mount " + name +
-                " started Python threads at import, which will not run in "
-                "the workers: " +
-                Joined(threads) +
-                "; use --lazy-apps, or start them in a @subhost.postfork "
-                "hook");
+    log.Warning(fmt::format(
+        "fork-safety: mount '{}' started Python threads at import, which will "
+        "not run in the workers: {}; use --lazy-apps, or start them in a "
+        "@subhost.postfork hook",
+        name, fmt::join(threads, ", ")));
   }
 }
 
@@ -68,7 +61,7 @@ std::unique_ptr<Engine> LoadApps(const config::ServerConfig& cfg,
   try {
     engine = Engine::Create(options);
   } catch (const std::exception& e) {
-    log.Error(std::string("subhost: ") + e.what());
+    log.Error(fmt::format("subhost: {}", e.what()));
     *exit_code = 1;
     return nullptr;
   }

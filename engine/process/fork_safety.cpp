@@ -9,7 +9,10 @@
 #include <climits>
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "engine/net/address.h"
+#include "engine/text.h"
 
 namespace subhost::process {
 
@@ -22,7 +25,9 @@ std::string SocketPhrase(int fd) {
   int listening = 0;
   len = sizeof listening;
   ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len);
-  if (listening != 0) return "listening socket on " + net::LocalName(fd);
+  if (listening != 0) {
+    return fmt::format("listening socket on {}", net::LocalName(fd));
+  }
   sockaddr_storage peer{};
   len = sizeof peer;
   if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
@@ -32,11 +37,14 @@ std::string SocketPhrase(int fd) {
     if (peer.ss_family == AF_UNIX) {
       const auto* un = reinterpret_cast<const sockaddr_un*>(&peer);
       std::string path = len > sizeof(sa_family_t) ? un->sun_path : "";
-      return "unix socket connected to " + (path.empty() ? "?" : path);
+      return fmt::format("unix socket connected to {}",
+                         path.empty() ? "?" : path);
     }
-    std::string where = peer.ss_family == AF_INET6 ? "[" + host + "]" : host;
-    return std::string(type == SOCK_DGRAM ? "datagram " : "") +
-           "socket connected to " + where + ":" + std::to_string(port);
+    const char* kind = type == SOCK_DGRAM ? "datagram " : "";
+    if (peer.ss_family == AF_INET6) {
+      return fmt::format("{}socket connected to [{}]:{}", kind, host, port);
+    }
+    return fmt::format("{}socket connected to {}:{}", kind, host, port);
   }
   return type == SOCK_DGRAM ? "unconnected datagram socket"
                             : "unconnected socket";
@@ -48,11 +56,11 @@ std::string Describe(int fd) {
   if (S_ISSOCK(st.st_mode)) return SocketPhrase(fd);
   if (S_ISFIFO(st.st_mode)) return "pipe";
   char target[PATH_MAX];
-  std::string link = "/proc/self/fd/" + std::to_string(fd);
+  std::string link = fmt::format("/proc/self/fd/{}", fd);
   ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
   std::string path = n > 0 ? std::string(target, static_cast<size_t>(n)) : "?";
-  if (S_ISREG(st.st_mode)) return "file " + path;
-  if (S_ISDIR(st.st_mode)) return "directory " + path;
+  if (S_ISREG(st.st_mode)) return fmt::format("file {}", path);
+  if (S_ISDIR(st.st_mode)) return fmt::format("directory {}", path);
   return path;  // "anon_inode:[eventfd]", "/dev/null"...
 }
 
@@ -65,8 +73,8 @@ std::set<int> OpenDescriptors() {
   int own = ::dirfd(dir);
   while (dirent* e = ::readdir(dir)) {
     if (e->d_name[0] == '.') continue;
-    int fd = std::atoi(e->d_name);
-    if (fd != own) fds.insert(fd);
+    std::optional<int> fd = text::ParseNumber<int>(e->d_name);
+    if (fd && *fd != own) fds.insert(*fd);
   }
   ::closedir(dir);
   return fds;
@@ -77,7 +85,7 @@ std::vector<std::string> DescribeNewDescriptors(const std::set<int>& before,
   std::vector<std::string> out;
   for (int fd : after) {
     if (before.count(fd) != 0) continue;
-    out.push_back(Describe(fd) + " (fd " + std::to_string(fd) + ")");
+    out.push_back(fmt::format("{} (fd {})", Describe(fd), fd));
   }
   return out;
 }

@@ -10,10 +10,12 @@
 #include <cstring>
 #include <random>
 #include <string>
-#include <thread>
+
+#include <fmt/format.h>
 
 #include "engine/process/apps.h"
 #include "engine/process/signal_pipe.h"
+#include "engine/server/named_thread.h"
 #include "subhost/server.h"
 
 namespace subhost::process {
@@ -98,8 +100,7 @@ std::uint64_t RequestLimit(const config::ServerConfig& cfg) {
 }
 
 std::string WorkerName(const WorkerContext& ctx) {
-  return "worker " + std::to_string(ctx.slot + 1) + " (pid " +
-         std::to_string(::getpid()) + ")";
+  return fmt::format("worker {} (pid {})", ctx.slot + 1, ::getpid());
 }
 
 int ThreadCount() {
@@ -137,7 +138,7 @@ void RunWorker(WorkerContext& ctx) {
     engine = lazy_engine.get();
   }
   Status hooks = engine->AfterFork();
-  if (!hooks.ok()) ctx.log.Error(WorkerName(ctx) + ": " + hooks.message());
+  if (!hooks.ok()) ctx.log.Error(fmt::format("{}: {}", WorkerName(ctx), hooks.message()));
 
   std::vector<int> app_of_mount;
   for (const MountInfo& m : engine->Mounts()) {
@@ -166,18 +167,20 @@ void RunWorker(WorkerContext& ctx) {
   try {
     server = Server::Create(*engine, so);
   } catch (const std::exception& e) {
-    ctx.log.Error(WorkerName(ctx) + ": " + e.what());
+    ctx.log.Error(fmt::format("{}: {}", WorkerName(ctx), e.what()));
     Exit(1);
   }
   observer.OnLimit([&] {
-    ctx.log.Info(WorkerName(ctx) + " served " + std::to_string(cfg.max_requests) +
-                 "+ requests (--max-requests): recycling");
+    ctx.log.Info(fmt::format("{} served {}+ requests (--max-requests): recycling",
+                             WorkerName(ctx), cfg.max_requests));
     me.state.store(static_cast<std::uint32_t>(WorkerState::kStopping));
     server->Stop();
   });
 
   SignalPipe signals({SIGTERM, SIGINT, SIGQUIT, SIGHUP});
-  std::thread signal_thread([&] {
+  // The signal watcher: turns SIGTERM & co. into a drain or a quick exit.
+  server::NamedThread signal_thread("subhost-signals");
+  signal_thread.Start([&] {
     for (;;) {
       int sig = signals.Wait();
       if (sig == 0) return;  // Wake, below
@@ -188,12 +191,12 @@ void RunWorker(WorkerContext& ctx) {
   });
 
   me.state.store(static_cast<std::uint32_t>(WorkerState::kAccepting));
-  ctx.log.Info(WorkerName(ctx) + " accepting requests with " +
-               std::to_string(cfg.threads) + " threads");
+  ctx.log.Info(fmt::format("{} accepting requests with {} threads",
+                           WorkerName(ctx), cfg.threads));
   server->Run();
   me.state.store(static_cast<std::uint32_t>(WorkerState::kStopping));
   signals.Wake();
-  signal_thread.join();
+  signal_thread.Join();
   server.reset();
   // Ending the interpreters runs the apps' atexit hooks; not possible when
   // an import left a thread behind (its phantom state aborts the end), nor
@@ -203,7 +206,7 @@ void RunWorker(WorkerContext& ctx) {
     lazy_engine.reset();
     if (ctx.engine != nullptr) ctx.engine->reset();
   }
-  ctx.log.Info(WorkerName(ctx) + " stopped");
+  ctx.log.Info(fmt::format("{} stopped", WorkerName(ctx)));
   Exit(0);
 }
 

@@ -1,6 +1,6 @@
 #include "engine/python/environ.h"
+#include "engine/text.h"
 
-#include <strings.h>
 
 #include <cctype>
 #include <charconv>
@@ -54,10 +54,7 @@ PyObject* Number(std::uint64_t n) {
   return PyUnicode_FromStringAndSize(buf, r.ptr - buf);
 }
 
-bool EqualsIgnoreCase(std::string_view a, const char* b) {
-  return a.size() == std::char_traits<char>::length(b) &&
-         strncasecmp(a.data(), b, a.size()) == 0;
-}
+using text::EqualsIgnoreCase;
 
 enum class HeaderKind { kSkip, kContentType, kContentLength, kCookie, kOther };
 

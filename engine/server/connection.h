@@ -1,54 +1,49 @@
 // Connection: one client socket and everything known about the request it
 // is sending. Owned by exactly one thread at a time: the thread that took its
-// epoll event (busy), or the housekeeper that claims it to time it out.
+// epoll event (busy), or the housekeeper that claims it to time it out. The
+// dispatcher's registry owns the object itself (unique_ptr); the socket
+// object owns the descriptor and is the one place that closes it.
 #ifndef SUBHOST_ENGINE_SERVER_CONNECTION_H_
 #define SUBHOST_ENGINE_SERVER_CONNECTION_H_
 
 #include <atomic>
 #include <cstdint>
-#include <memory>
 #include <string>
+
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/StreamSocketImpl.h>
 
 #include "engine/net/http_parser.h"
 #include "engine/net/uwsgi_parser.h"
+#include "engine/server/body_spool.h"
+#include "engine/server/listener.h"
 #include "subhost/request.h"
-#include "subhost/server.h"
 
 namespace subhost::server {
-
-using Protocol = ServerOptions::Listen::Protocol;
-
-// What epoll hands back: a listener, a connection or the wake-up descriptor.
-struct Pollable {
-  enum class Type { kListener, kConnection, kWake };
-  explicit Pollable(Type t) : type(t) {}
-  Type type;
-};
-
-struct Listener : Pollable {
-  Listener() : Pollable(Type::kListener) {}
-  int fd = -1;
-  Protocol protocol = Protocol::kHttp;
-  std::string name;       // "127.0.0.1:43121" or the unix path
-  std::string unix_path;  // for --vacuum
-  std::string server_name;
-  std::uint16_t server_port = 0;
-};
 
 // Where a connection is in its current request, for timeouts and logs.
 enum class Phase { kIdle, kHead, kBody };
 
 struct Connection : Pollable {
+  // fd: accepted, non-blocking, close-on-exec. The socket object is made
+  // here, so exactly one object holds it: Poco's Socket has no move, and a
+  // copy left on the accepting thread would hold the last reference (and
+  // close the descriptor) after the serving thread dropped its own.
   Connection(int fd, const Listener* listener, const net::HttpLimits& http,
              const net::UwsgiLimits& uwsgi)
       : Pollable(Type::kConnection),
+        socket(new Poco::Net::StreamSocketImpl(fd)),
         fd(fd),
         listener(listener),
         http(http),
         uwsgi(uwsgi) {}
-  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
-  int fd;
+  Poco::Net::StreamSocket socket;
+  // The socket's descriptor, for epoll, recv, sendmsg and sendfile (see
+  // dispatcher.cpp for why those stay system calls).
+  const int fd;
   const Listener* listener;
   std::string peer_host;
   std::uint16_t peer_port = 0;
@@ -62,18 +57,23 @@ struct Connection : Pollable {
   bool uwsgi_vars_done = false;
   std::int64_t uwsgi_body_left = 0;
 
-  // The request being received.
-  Phase phase = Phase::kIdle;
+  // The request being received. phase is written by the owning thread and
+  // read by the housekeeper while it drains, without owning the connection:
+  // hence atomic (relaxed: a stale phase only shifts a deadline by a tick).
+  std::atomic<Phase> phase{Phase::kIdle};
   Request request;
   bool keep_alive = false;
   bool head_request = false;
-  int spool_fd = -1;              // body spooled to an unlinked temp file
+  BodySpool spool;
   std::int64_t body_size = 0;
 
   std::int64_t head_deadline_ms = 0;
   std::atomic<std::int64_t> deadline_ms{0};  // 0: none
   std::atomic<bool> busy{false};
   std::atomic<bool> timed_out{false};
+
+  Phase phase_now() const { return phase.load(std::memory_order_relaxed); }
+  void set_phase(Phase p) { phase.store(p, std::memory_order_relaxed); }
 };
 
 }  // namespace subhost::server

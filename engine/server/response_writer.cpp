@@ -1,58 +1,27 @@
 #include "engine/server/response_writer.h"
 
-#include <poll.h>
-#include <strings.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <charconv>
 
+#include "engine/server/write_all.h"
+#include "engine/text.h"
+
 namespace subhost::server {
 
 namespace {
 
-bool WaitWritable(int fd, int timeout_ms) {
-  WaitScope unlocked;  // writes run with the GIL held; waits must not
-  pollfd p = {fd, POLLOUT, 0};
-  for (;;) {
-    int r = ::poll(&p, 1, timeout_ms);
-    if (r > 0) return (p.revents & (POLLERR | POLLHUP | POLLNVAL)) == 0;
-    if (r == 0) return false;
-    if (errno != EINTR) return false;
-  }
+bool Is(std::string_view a, std::string_view b) {
+  return text::EqualsIgnoreCase(a, b);
 }
 
-bool Is(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+bool SendAll(int fd, iovec* iov, int count, int timeout_ms) {
+  return WriteAll(fd, Target::kSocket, iov, count, timeout_ms);
 }
 
 }  // namespace
-
-bool SendAll(int fd, iovec* iov, int count, int timeout_ms) {
-  while (count > 0) {
-    msghdr msg = {};
-    msg.msg_iov = iov;
-    msg.msg_iovlen = static_cast<size_t>(count);
-    ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN && WaitWritable(fd, timeout_ms)) continue;
-      return false;
-    }
-    size_t left = static_cast<size_t>(n);
-    while (count > 0 && left >= iov->iov_len) {
-      left -= iov->iov_len;
-      ++iov;
-      --count;
-    }
-    if (count > 0) {
-      iov->iov_base = static_cast<char*>(iov->iov_base) + left;
-      iov->iov_len -= left;
-    }
-  }
-  return true;
-}
 
 bool ResponseWriter::Start(int status, std::string_view reason,
                            Headers headers) {
@@ -147,6 +116,8 @@ bool ResponseWriter::SendFile(int fd, std::uint64_t offset,
   if (!head_sent_ && !SendHeadAnd({})) return false;
   off_t off = static_cast<off_t>(offset);
   while (count > 0) {
+    // sendfile(2): Poco has no zero-copy send; the socket's descriptor is
+    // borrowed for it.
     ssize_t n = ::sendfile(s_.fd, fd, &off, count);
     if (n < 0) {
       if (errno == EINTR) continue;

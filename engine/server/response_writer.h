@@ -18,10 +18,6 @@
 
 namespace subhost::server {
 
-// Sends every byte of iov or fails: on EAGAIN waits up to timeout_ms for the
-// socket to drain. False when the peer is gone or stalled.
-bool SendAll(int fd, iovec* iov, int count, int timeout_ms);
-
 class ResponseWriter : public ResponseSink {
  public:
   struct Setup {

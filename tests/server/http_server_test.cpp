@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -294,9 +295,6 @@ TEST_F(HttpServer, RealClientsCurlAndPythonHttpClient) {
   EXPECT_NE(out.find("xyz"), std::string::npos) << out;
 }
 
-}  // namespace
-}  // namespace subhost::testing
-
 namespace subhost::testing {
 namespace {
 
@@ -410,6 +408,70 @@ TEST(Command, FlaskAndDjangoAtPrefixesOverHttp) {
             "{\"app\":\"flask\",\"path\":\"/json\",\"script_name\":\"/flask\"}\n");
   std::string page = Shell("curl -s " + url + "/django/");
   EXPECT_NE(page.find("href=\"/django/json/\""), std::string::npos) << page;
+}
+
+}  // namespace
+}  // namespace subhost::testing
+
+// top -H and gdb show what each thread is for: the request threads by
+// number, the housekeeper, the signal watcher (the kernel keeps 15 bytes).
+TEST_F(HttpServer, ThreadsCarryTheirRoleInTheirOsName) {
+  Boot({"--threads", "3"});
+  std::string task = "/proc/" + std::to_string(server_.pid()) + "/task";
+  auto names = [&] {
+    std::vector<std::string> out;
+    for (const auto& entry : std::filesystem::directory_iterator(task)) {
+      std::ifstream comm(entry.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      out.push_back(name);
+    }
+    return out;
+  };
+  const std::vector<std::string> wanted = {"subhost-req-1", "subhost-req-2",
+                                           "subhost-req-3", "subhost-houseke",
+                                           "subhost-signals"};
+  auto all_there = [&] {
+    std::vector<std::string> have = names();
+    for (const std::string& want : wanted) {
+      if (std::find(have.begin(), have.end(), want) == have.end()) return false;
+    }
+    return true;
+  };
+  // The log says "listening" before the threads start: poll for them.
+  EXPECT_TRUE(WaitFor(all_there, 10)) << ::testing::PrintToString(names());
+}
+
+// Each listener address form users write binds and serves: an IPv4 port
+// on all interfaces, a unix path with and without "unix:".
+TEST_F(HttpServer, EveryAddressFormBindsAndServes) {
+  std::string plain = server_.dir() + "/plain.sock";
+  std::string prefixed = server_.dir() + "/prefixed.sock";
+  ASSERT_TRUE(server_.Start({"--http-socket", ":0", "--http-socket", plain,
+                             "--http-socket", "unix:" + prefixed, "--mount",
+                             "/=" + App("server_app.py")},
+                            3))
+      << server_.Log();
+  Client tcp(server_.Port());
+  ASSERT_TRUE(tcp.connected());
+  tcp.Send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(Body(tcp.ReadUntilClose()), "Hello from the server app\n");
+  for (const std::string& path : {plain, prefixed}) {
+    Client c(path);
+    ASSERT_TRUE(c.connected()) << path;
+    c.Send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(Body(c.ReadUntilClose()), "Hello from the server app\n") << path;
+  }
+  EXPECT_EQ(server_.Stop(SIGTERM), 0);
+}
+
+// An address nobody can bind is a one-line start-up error naming it.
+TEST_F(HttpServer, UnbindableAddressIsAStartupErrorNamingIt) {
+  EXPECT_FALSE(server_.Start({"--http-socket", "/nonexistent-dir/x.sock",
+                              "--mount", "/=" + App("server_app.py")},
+                             1, 10));
+  EXPECT_TRUE(server_.WaitForLog("cannot bind /nonexistent-dir/x.sock"))
+      << server_.Log();
 }
 
 }  // namespace

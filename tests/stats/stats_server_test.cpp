@@ -1,5 +1,5 @@
-// StatsServer on real sockets: a client connects, the test calls Serve()
-// when poll() says the listener is readable, as the master does.
+// StatsServer on real sockets: it serves on its own threads once started;
+// the tests are its clients.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,7 +11,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <algorithm>
 #include <cstring>
+#include <latch>
+#include <memory>
+#include <set>
+#include <vector>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -57,10 +62,11 @@ void SendText(int fd, const std::string& text) {
             static_cast<ssize_t>(text.size()));
 }
 
-// Everything until the server closes; gives up after 5 s.
-std::string ReadToEnd(int fd) {
+// Everything until the server closes; gives up after `seconds`.
+std::string ReadToEnd(int fd, double seconds = 5) {
   std::string out;
-  auto deadline = Clock::now() + std::chrono::seconds(5);
+  auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(seconds));
   char buf[4096];
   while (Clock::now() < deadline) {
     pollfd p = {fd, POLLIN, 0};
@@ -71,20 +77,6 @@ std::string ReadToEnd(int fd) {
   }
   return out;
 }
-
-// Serves once, from another thread, as soon as the listener is readable.
-class Serving {
- public:
-  Serving(StatsServer& server, std::function<std::string()> render)
-      : thread_([&server, render] {
-          pollfd p = {server.fd(), POLLIN, 0};
-          if (::poll(&p, 1, 5000) == 1) server.Serve(render);
-        }) {}
-  ~Serving() { thread_.join(); }
-
- private:
-  std::thread thread_;
-};
 
 std::string Body(const std::string& response) {
   std::size_t end = response.find("\r\n\r\n");
@@ -97,8 +89,11 @@ std::string Head(const std::string& response) {
 
 const char kDocument[] = "{\"version\":\"test\"}";
 
+std::string Fixed() { return kDocument; }
+
 TEST(StatsServerTest, NameIsTheResolvedAddress) {
-  StatsServer server("127.0.0.1:0", Mode::kRaw);
+  StatsServer server("127.0.0.1:0", Mode::kRaw, Fixed);
+  server.Start();
   EXPECT_GE(server.fd(), 0);
   EXPECT_EQ(server.name().rfind("127.0.0.1:", 0), 0u) << server.name();
   EXPECT_NE(server.name(), "127.0.0.1:0");
@@ -106,8 +101,8 @@ TEST(StatsServerTest, NameIsTheResolvedAddress) {
 }
 
 TEST(StatsServerTest, RawModeSendsTheDocumentAndCloses) {
-  StatsServer server("127.0.0.1:0", Mode::kRaw);
-  Serving serving(server, [] { return std::string(kDocument); });
+  StatsServer server("127.0.0.1:0", Mode::kRaw, Fixed);
+  server.Start();
   int client = Connect(server.name());
   ASSERT_GE(client, 0);
   EXPECT_EQ(ReadToEnd(client), kDocument);
@@ -122,8 +117,9 @@ TEST(StatsServerTest, RawModeServesTheRenderedStats) {
   StatsContext context;
   context.version = "0.1.0";
   context.mounts = {{"", "/srv"}};
-  StatsServer server("127.0.0.1:0", Mode::kRaw);
-  Serving serving(server, [&] { return RenderStatsJson(board, context); });
+  StatsServer server("127.0.0.1:0", Mode::kRaw,
+                     [&] { return RenderStatsJson(board, context); });
+  server.Start();
   int client = Connect(server.name());
   ASSERT_GE(client, 0);
   testing::JsonFacts d = testing::JsonFacts::Parse(ReadToEnd(client));
@@ -134,8 +130,8 @@ TEST(StatsServerTest, RawModeServesTheRenderedStats) {
 }
 
 TEST(StatsServerTest, HttpModeAnswersWithJsonHeaders) {
-  StatsServer server("127.0.0.1:0", Mode::kHttp);
-  Serving serving(server, [] { return std::string(kDocument); });
+  StatsServer server("127.0.0.1:0", Mode::kHttp, Fixed);
+  server.Start();
   int client = Connect(server.name());
   ASSERT_GE(client, 0);
   SendText(client, "GET / HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n");
@@ -155,8 +151,9 @@ TEST(StatsServerTest, MetricsModeAnswersAnyPathWithPrometheusText) {
   board.app(0, 0).requests = 4;
   StatsContext context;
   context.mounts = {{"/app", "/srv"}};
-  StatsServer server("127.0.0.1:0", Mode::kMetrics);
-  Serving serving(server, [&] { return RenderMetrics(board, context); });
+  StatsServer server("127.0.0.1:0", Mode::kMetrics,
+                     [&] { return RenderMetrics(board, context); });
+  server.Start();
   int client = Connect(server.name());
   ASSERT_GE(client, 0);
   SendText(client, "GET /some/other/path?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -175,8 +172,8 @@ TEST(StatsServerTest, MetricsModeAnswersAnyPathWithPrometheusText) {
 }
 
 TEST(StatsServerTest, HeadRequestGetsHeadersOnly) {
-  StatsServer server("127.0.0.1:0", Mode::kHttp);
-  Serving serving(server, [] { return std::string(kDocument); });
+  StatsServer server("127.0.0.1:0", Mode::kHttp, Fixed);
+  server.Start();
   int client = Connect(server.name());
   ASSERT_GE(client, 0);
   SendText(client, "HEAD / HTTP/1.0\r\n\r\n");
@@ -188,66 +185,247 @@ TEST(StatsServerTest, HeadRequestGetsHeadersOnly) {
   EXPECT_EQ(Body(response), "");
 }
 
-// A client that connects and says nothing holds Serve() for about a second,
-// not forever, and is still answered.
-TEST(StatsServerTest, SilentHttpClientCannotHoldTheMaster) {
-  StatsServer server("127.0.0.1:0", Mode::kHttp);
-  int client = Connect(server.name());
-  ASSERT_GE(client, 0);
-  pollfd p = {server.fd(), POLLIN, 0};
-  ASSERT_EQ(::poll(&p, 1, 5000), 1);
-  auto start = Clock::now();
-  server.Serve([] { return std::string(kDocument); });
-  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  EXPECT_LT(seconds, 1.6);
-  EXPECT_GT(seconds, 0.5);  // it did wait for the request head
-  EXPECT_EQ(Body(ReadToEnd(client)), kDocument);
-  ::close(client);
+// Every connection is answered with a document rendered for it.
+TEST(StatsServerTest, EveryConnectionGetsItsOwnRender) {
+  std::atomic<int> renders{0};
+  StatsServer server("127.0.0.1:0", Mode::kRaw,
+                     [&] { return "doc" + std::to_string(++renders); });
+  server.Start();
+  std::multiset<std::string> documents;
+  for (int i = 0; i < 3; ++i) {
+    int client = Connect(server.name());
+    ASSERT_GE(client, 0);
+    documents.insert(ReadToEnd(client));
+    ::close(client);
+  }
+  EXPECT_EQ(documents, (std::multiset<std::string>{"doc1", "doc2", "doc3"}));
+  EXPECT_EQ(renders.load(), 3);
 }
 
-// Every pending connection is answered by one Serve() call, each with a
-// freshly rendered document.
-TEST(StatsServerTest, OneServeAnswersEveryPendingConnection) {
-  StatsServer server("127.0.0.1:0", Mode::kRaw);
-  int clients[3];
-  for (int& c : clients) {
+TEST(StatsServerTest, NothingIsRenderedWithoutAClient) {
+  std::atomic<int> renders{0};
+  {
+    StatsServer server("127.0.0.1:0", Mode::kHttp, [&] {
+      ++renders;
+      return std::string();
+    });
+    server.Start();
+  }
+  EXPECT_EQ(renders.load(), 0);
+}
+
+struct Scrape {
+  std::string response;
+  double seconds = 0;
+};
+
+// One HTTP GET (or, raw, a bare connect) and everything until close.
+Scrape ScrapeOnce(const std::string& name, Mode mode, double deadline = 10) {
+  Scrape s;
+  auto start = Clock::now();
+  int client = Connect(name);
+  if (client < 0) return s;
+  if (mode != Mode::kRaw) {
+    std::string get = "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n";
+    if (::send(client, get.data(), get.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(get.size())) {
+      ::close(client);
+      return s;
+    }
+  }
+  s.response = ReadToEnd(client, deadline);
+  ::close(client);
+  s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return s;
+}
+
+// A complete answer: status 200 and as many body bytes as Content-Length.
+bool IsCompleteHttp200(const std::string& response) {
+  if (response.rfind("HTTP/1.0 200 OK\r\n", 0) != 0) return false;
+  std::string head = Head(response);
+  std::size_t at = head.find("Content-Length: ");
+  if (at == std::string::npos) return false;
+  return std::stoul(head.substr(at + 16)) == Body(response).size() &&
+         !Body(response).empty();
+}
+
+std::uint64_t DeltaRequests(const std::string& json) {
+  std::string key = "\"delta_requests\":";
+  std::size_t at = json.find(key);
+  return at == std::string::npos ? 0
+                                 : std::stoull(json.substr(at + key.size()));
+}
+
+// 200 scrapers connect at once; every one gets a complete document well
+// within its deadline, while the thread that owns the server (the master)
+// keeps publishing without waiting on them.
+class ConcurrentScrapers : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(ConcurrentScrapers, AllTwoHundredAreAnsweredWhileTheOwnerRunsOn) {
+  constexpr int kScrapers = 200;
+  process::Scoreboard board(4, 2, 2);
+  board.worker(0).state =
+      static_cast<std::uint32_t>(process::WorkerState::kAccepting);
+  board.worker(0).requests = 100;
+  board.app(0, 0).requests = 60;
+  board.app(0, 1).requests = 40;
+  board.app(0, 0).interpreter_id = 1;
+  StatsSource source(board);
+  StatsContext context;
+  context.version = "test";
+  context.mounts = {{"", "/srv"}, {"/b", "/srv"}};
+  source.Publish(context);
+  Mode mode = GetParam();
+  StatsServer server("127.0.0.1:0", mode, [&source, mode] {
+    return mode == Mode::kMetrics ? source.Metrics() : source.StatsJson();
+  });
+  server.Start();
+
+  std::vector<Scrape> scrapes(kScrapers);
+  std::latch go(kScrapers + 1);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kScrapers; ++i) {
+    threads.emplace_back([&, i] {
+      go.arrive_and_wait();
+      scrapes[static_cast<std::size_t>(i)] = ScrapeOnce(server.name(), mode);
+    });
+  }
+  go.arrive_and_wait();
+  // The owner's loop: publishing must never wait for a scrape.
+  std::atomic<bool> done{false};
+  std::thread joiner([&] {
+    for (auto& t : threads) t.join();
+    done = true;
+  });
+  double longest_publish = 0;
+  int publishes = 0;
+  while (!done) {
+    auto start = Clock::now();
+    source.Publish(context);
+    longest_publish =
+        std::max(longest_publish,
+                 std::chrono::duration<double>(Clock::now() - start).count());
+    ++publishes;
+    std::this_thread::yield();
+  }
+  joiner.join();
+  EXPECT_GT(publishes, 0);
+  EXPECT_LT(longest_publish, 0.1);
+
+  std::uint64_t delta_total = 0;
+  double slowest = 0;
+  for (const Scrape& s : scrapes) {
+    slowest = std::max(slowest, s.seconds);
+    std::string body = s.response;
+    if (mode != Mode::kRaw) {
+      ASSERT_TRUE(IsCompleteHttp200(s.response)) << s.response;
+      body = Body(s.response);
+    }
+    if (mode == Mode::kMetrics) {
+      testing::Exposition e = testing::Exposition::Parse(body);
+      ASSERT_TRUE(e.errors().empty()) << e.ErrorText();
+      EXPECT_EQ(e.Value("subhost_requests_total{mount=/b}"), 40);
+    } else {
+      ASSERT_FALSE(body.empty());
+      EXPECT_EQ(body.front(), '{');
+      EXPECT_EQ(body.back(), '}');
+      delta_total += DeltaRequests(body);
+    }
+  }
+  EXPECT_LT(slowest, 5.0);
+  // Renders of the stats document take turns: the 100 requests are counted
+  // as new exactly once across all 200 documents.
+  if (mode != Mode::kMetrics) {
+    EXPECT_EQ(delta_total, 100u);
+    testing::JsonFacts d = testing::JsonFacts::Parse(
+        mode == Mode::kRaw ? scrapes[0].response : Body(scrapes[0].response));
+    ASSERT_TRUE(d.ok()) << d.error();
+    EXPECT_EQ(d.At("$.workers[0].requests"), "int 100");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(StatsServerTest, ConcurrentScrapers,
+                         ::testing::Values(Mode::kRaw, Mode::kHttp,
+                                           Mode::kMetrics),
+                         [](const ::testing::TestParamInfo<Mode>& info) {
+                           switch (info.param) {
+                             case Mode::kRaw:
+                               return std::string("Raw");
+                             case Mode::kHttp:
+                               return std::string("Http");
+                             case Mode::kMetrics:
+                               return std::string("Metrics");
+                           }
+                           return std::string("Unknown");
+                         });
+
+// Clients that connect and send nothing hold a pool thread each until the
+// timeout; while they do, the other threads answer scrapes at once.
+TEST(StatsServerTest, SilentClientsDoNotHoldOtherScrapes) {
+  StatsServer::Limits limits;
+  limits.max_threads = 4;
+  limits.timeout = std::chrono::milliseconds(3000);
+  StatsServer server("127.0.0.1:0", Mode::kHttp, Fixed, limits);
+  server.Start();
+  int silent[3];
+  for (int& c : silent) {
     c = Connect(server.name());
     ASSERT_GE(c, 0);
   }
-  auto deadline = Clock::now() + std::chrono::seconds(2);
-  while (ReadListenQueue(server.fd(), 0).queue < 3 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 20; ++i) {
+    Scrape s = ScrapeOnce(server.name(), Mode::kHttp);
+    ASSERT_TRUE(IsCompleteHttp200(s.response)) << s.response;
+    EXPECT_EQ(Body(s.response), kDocument);
+    // Well under the timeout: it did not wait for a silent client to go.
+    EXPECT_LT(s.seconds, 1.5);
   }
-  ASSERT_EQ(ReadListenQueue(server.fd(), 0).queue, 3u);
-  int renders = 0;
-  server.Serve([&] { return "doc" + std::to_string(++renders); });
-  EXPECT_EQ(renders, 3);
-  EXPECT_EQ(ReadListenQueue(server.fd(), 0).queue, 0u);
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(ReadToEnd(clients[i]), "doc" + std::to_string(i + 1));
-    ::close(clients[i]);
-  }
+  for (int c : silent) ::close(c);
 }
 
-TEST(StatsServerTest, ServeWithNothingPendingReturnsAtOnce) {
-  StatsServer server("127.0.0.1:0", Mode::kHttp);
-  bool rendered = false;
+// A silent client is dropped once the timeout passes, without an answer.
+TEST(StatsServerTest, SilentClientIsDroppedAfterTheTimeout) {
+  StatsServer::Limits limits;
+  limits.timeout = std::chrono::milliseconds(300);
+  StatsServer server("127.0.0.1:0", Mode::kHttp, Fixed, limits);
+  server.Start();
   auto start = Clock::now();
-  server.Serve([&] {
-    rendered = true;
-    return std::string();
-  });
-  EXPECT_FALSE(rendered);
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 0.1);
+  int client = Connect(server.name());
+  ASSERT_GE(client, 0);
+  std::string got = ReadToEnd(client, 5);
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  ::close(client);
+  EXPECT_GT(seconds, 0.25);  // it was given the timeout to speak
+  EXPECT_LT(seconds, 3.0);   // and no more
+  EXPECT_EQ(got.find(kDocument), std::string::npos) << got;
+}
+
+// More silent clients than threads delay a scrape queued behind them, but
+// only by the timeout per pool-full of them: each frees its thread when it
+// is dropped, and the scrape is then answered.
+TEST(StatsServerTest, SilentClientsFillingThePoolOnlyDelayAScrape) {
+  StatsServer::Limits limits;
+  limits.max_threads = 2;
+  limits.timeout = std::chrono::milliseconds(400);
+  StatsServer server("127.0.0.1:0", Mode::kMetrics, Fixed, limits);
+  server.Start();
+  int silent[4];
+  for (int& c : silent) {
+    c = Connect(server.name());
+    ASSERT_GE(c, 0);
+  }
+  Scrape s = ScrapeOnce(server.name(), Mode::kMetrics);
+  EXPECT_TRUE(IsCompleteHttp200(s.response)) << s.response;
+  EXPECT_LT(s.seconds, 3.0);
+  for (int c : silent) ::close(c);
 }
 
 TEST(StatsServerTest, UnixSocketIsServedAndRemovedAfterwards) {
   std::string dir = testing::MakeTempDir();
   std::string path = dir + "/stats.sock";
   {
-    StatsServer server(path, Mode::kRaw);
+    StatsServer server(path, Mode::kRaw, Fixed);
+    server.Start();
     EXPECT_EQ(server.name(), path);
-    Serving serving(server, [] { return std::string(kDocument); });
     int client = Connect(path);
     ASSERT_GE(client, 0);
     EXPECT_EQ(ReadToEnd(client), kDocument);
@@ -258,17 +436,67 @@ TEST(StatsServerTest, UnixSocketIsServedAndRemovedAfterwards) {
   ::rmdir(dir.c_str());
 }
 
-TEST(StatsServerTest, BindFailureNamesTheAddress) {
-  StatsServer first("127.0.0.1:0", Mode::kRaw);
+// Bound but not started: a client waits in the backlog and is answered
+// once the server starts.
+TEST(StatsServerTest, ConnectionsWaitInTheBacklogUntilStart) {
+  std::atomic<int> renders{0};
+  StatsServer server("127.0.0.1:0", Mode::kRaw, [&] {
+    ++renders;
+    return std::string(kDocument);
+  });
+  int client = Connect(server.name());
+  ASSERT_GE(client, 0);
+  auto deadline = Clock::now() + std::chrono::seconds(2);
+  while (ReadListenQueue(server.fd(), 0).queue < 1 && Clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(ReadListenQueue(server.fd(), 0).queue, 1u);
+  EXPECT_EQ(renders.load(), 0);
+  server.Start();
+  EXPECT_EQ(ReadToEnd(client), kDocument);
+  ::close(client);
+}
+
+TEST(StatsServerTest, HttpIsServedOnAUnixSocketToo) {
+  std::string dir = testing::MakeTempDir();
+  std::string path = dir + "/metrics.sock";
+  {
+    StatsServer server(path, Mode::kMetrics, Fixed);
+    server.Start();
+    int client = Connect(path);
+    ASSERT_GE(client, 0);
+    SendText(client, "GET /metrics HTTP/1.0\r\n\r\n");
+    std::string response = ReadToEnd(client);
+    ::close(client);
+    EXPECT_EQ(response.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << response;
+    EXPECT_EQ(Body(response), kDocument);
+  }
+  ::rmdir(dir.c_str());
+}
+
+TEST(StatsServerTest, Ipv6NameIsBracketed) {
+  std::unique_ptr<StatsServer> server;
   try {
-    StatsServer second(first.name(), Mode::kRaw);
+    server = std::make_unique<StatsServer>("[::1]:0", Mode::kRaw, Fixed);
+    server->Start();
+  } catch (const std::runtime_error& e) {
+    GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
+  }
+  EXPECT_EQ(server->name().rfind("[::1]:", 0), 0u) << server->name();
+  EXPECT_NE(server->name(), "[::1]:0");
+}
+
+TEST(StatsServerTest, BindFailureNamesTheAddress) {
+  StatsServer first("127.0.0.1:0", Mode::kRaw, Fixed);
+  try {
+    StatsServer second(first.name(), Mode::kRaw, Fixed);
     ADD_FAILURE() << "bound " << first.name() << " twice";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(first.name()), std::string::npos)
         << e.what();
   }
   try {
-    StatsServer bad("nonsense", Mode::kHttp);
+    StatsServer bad("nonsense", Mode::kHttp, Fixed);
     ADD_FAILURE() << "parsed 'nonsense'";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("nonsense"), std::string::npos)
