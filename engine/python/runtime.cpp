@@ -29,6 +29,7 @@ struct RuntimeState {
   std::thread::id init_thread;
   int users = 0;  // guarded by mu: engines alive
   bool datetime_in_main = false;  // guarded by mu: see PrepareForOwnGil
+  std::string executable;  // guarded by mu: as given to the first Acquire
 };
 
 RuntimeState& State() {
@@ -59,7 +60,7 @@ void Start(const std::string& executable) {
   config.install_signal_handlers = 0;
   config.parse_argv = 0;
   config.user_site_directory = 0;
-  std::string exe = executable.empty() ? SUBHOST_PYTHON_EXECUTABLE : executable;
+  std::string exe = Runtime::Executable(executable);
   PyStatus status =
       PyConfig_SetBytesString(&config, &config.program_name, exe.c_str());
   if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
@@ -86,6 +87,7 @@ Interpreter& Runtime::Acquire(const std::string& python_executable) {
           "Python is already initialised in this process by someone else");
     }
     Start(python_executable);
+    rt.executable = Executable(python_executable);
   }
   ++rt.users;
   return *rt.main;
@@ -95,6 +97,19 @@ void Runtime::Release() {
   RuntimeState& rt = State();
   std::lock_guard<std::mutex> lock(rt.mu);
   --rt.users;
+}
+
+std::string Runtime::Executable(const std::string& python_executable) {
+  return python_executable.empty() ? SUBHOST_PYTHON_EXECUTABLE
+                                   : python_executable;
+}
+
+bool Runtime::Started(std::string* python_executable) {
+  RuntimeState& rt = State();
+  std::lock_guard<std::mutex> lock(rt.mu);
+  if (!rt.main) return false;
+  *python_executable = rt.executable;
+  return true;
 }
 
 std::vector<std::string> Runtime::PrepareForOwnGil(Interpreter& main) {

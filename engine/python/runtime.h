@@ -22,6 +22,12 @@ class Runtime {
   // sub-interpreters until Release. Throws std::runtime_error on failure.
   static Interpreter& Acquire(const std::string& python_executable);
   static void Release();
+  // True when the runtime is running; *python_executable is then the one
+  // it started with (see Executable).
+  static bool Started(std::string* python_executable);
+  // The executable a python_executable option names: itself, or the build's
+  // interpreter when empty.
+  static std::string Executable(const std::string& python_executable);
   // "3.11.2": the runtime's version, for logs.
   static std::string Version();
   // Works around the runtime's known bugs with own-GIL sub-interpreters before

@@ -49,6 +49,16 @@ struct Request {
   std::uint16_t server_port = 80;
 };
 
+// How one request through Engine::Handle ended.
+enum class RequestResult {
+  kServed,         // the app answered and the response went out whole
+  kNoMount,        // no mount matched: 404 from the engine, no app called
+  kMountFailed,    // the mount's app failed to load: 503 naming the mount
+  kBadRequest,     // malformed method, header name or value: 400, no app
+  kAppError,       // the app raised: 500, or a response cut short
+  kClientGone,     // the sink reported the peer gone (Write returned false)
+};
+
 struct Response {
   int status = 0;
   // The reason phrase the app gave ("OK" for "200 OK").
@@ -59,6 +69,9 @@ struct Response {
   // mount_id < 0 when no mount matched.
   std::string mountpoint;
   int mount_id = -1;
+  // How the request ended: tells "no mount" (404), "the mount's app failed
+  // to load" (503), a rejected request (400) and an app error (500) apart.
+  RequestResult result = RequestResult::kServed;
 
   // First value of a header, case-insensitive; empty when absent.
   std::string_view Header(std::string_view name) const;
@@ -110,6 +123,7 @@ struct RequestOutcome {
   std::uint64_t body_bytes = 0;
   bool app_error = false;  // the app raised (a traceback went to the log)
   bool completed = true;   // false when the response was cut short
+  RequestResult result = RequestResult::kServed;
 };
 
 }  // namespace subhost

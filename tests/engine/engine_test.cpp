@@ -88,8 +88,11 @@ TEST(Engine, BrokenMountNamesFileAndExceptionAndOthersStillServe) {
   ASSERT_TRUE(engine->Mount("/after", App("state.py")).ok()) << log.All();
   EXPECT_EQ(engine->Handle(Get("/")).body, "Hello, World!\n");
   EXPECT_EQ(engine->Handle(Get("/after/x")).status, 200);
-  // The failed mountpoint is not routed: it falls through to the root app.
-  EXPECT_EQ(engine->Handle(Get("/broken/x")).body, "Hello, World!\n");
+  // The failed mountpoint stays taken: never the root app's answer there.
+  Response r = engine->Handle(Get("/broken/x"));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.result, RequestResult::kMountFailed);
+  EXPECT_NE(r.body.find("'/broken'"), std::string::npos) << r.body;
 }
 
 TEST(Engine, LoadErrorsAreReportedNotFatal) {

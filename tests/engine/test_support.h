@@ -2,9 +2,12 @@
 #ifndef SUBHOST_TESTS_ENGINE_TEST_SUPPORT_H_
 #define SUBHOST_TESTS_ENGINE_TEST_SUPPORT_H_
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "subhost/engine.h"
@@ -66,6 +69,17 @@ inline Request Post(std::string path, std::string body,
   r.method = "POST";
   r.body = std::move(body);
   return r;
+}
+
+// Polls cond until it holds or the deadline passes.
+inline bool WaitUntil(const std::function<bool()>& cond, double seconds = 30) {
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::yield();
+  }
+  return cond();
 }
 
 // The raw text of "key": value in a flat JSON object (strings keep quotes).

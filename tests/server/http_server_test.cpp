@@ -354,6 +354,43 @@ TEST(Command, NeedAppExitsWhenAMountFailsToLoad) {
   EXPECT_TRUE(server.LogContains("broken_import.py"));
 }
 
+// Without --need-app the server starts with the mounts that loaded; the
+// failed one answers 503 naming itself, and the root app never answers for
+// it. The failure is logged once, not at every request.
+TEST(Command, AMountThatFailedToLoadAnswers503NotTheRootApp) {
+  ServerProcess server;
+  std::string apps = SUBHOST_TEST_APPS;
+  ASSERT_TRUE(server.Start({"--http-socket", "127.0.0.1:0",
+                            "--mount", "/=" + apps + "/server_app.py",
+                            "--mount", "/broken=" + apps + "/broken_import.py"}))
+      << server.Log();
+  auto count = [](const std::string& log, const std::string& what) {
+    int n = 0;
+    for (size_t at = log.find(what); at != std::string::npos;
+         at = log.find(what, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  int at_load = count(server.Log(), "ZeroDivisionError");
+  EXPECT_GT(at_load, 0) << server.Log();
+  for (int i = 0; i < 3; ++i) {
+    Client c(server.Port());
+    c.Send("GET /broken/hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    std::string r = c.ReadUntilClose();
+    EXPECT_EQ(r.rfind("HTTP/1.1 503", 0), 0u) << r;
+    EXPECT_NE(r.find("mount '/broken' failed to load"), std::string::npos) << r;
+    EXPECT_EQ(r.find("Hello from the server app"), std::string::npos) << r;
+  }
+  Client root(server.Port());
+  root.Send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(root.ReadUntilClose().find("Hello from the server app"),
+            std::string::npos);
+  EXPECT_EQ(server.Stop(SIGINT), 0);
+  EXPECT_EQ(count(server.Log(), "ZeroDivisionError"), at_load)
+      << server.Log();
+}
+
 TEST(Command, FlaskAndDjangoAtPrefixesOverHttp) {
   ServerProcess server;
   std::string samples = SUBHOST_SAMPLES;
