@@ -1,17 +1,8 @@
 #include "engine/python/file_wrapper_type.h"
 
-#include <structmember.h>
-
-#if PY_VERSION_HEX >= 0x030C0000
-#define SUBHOST_T_PYSSIZET Py_T_PYSSIZET
-#define SUBHOST_READONLY Py_READONLY
-#else
-#define SUBHOST_T_PYSSIZET T_PYSSIZET
-#define SUBHOST_READONLY READONLY
-#endif
-
 #include <utility>
 
+#include "engine/python/member_compat.h"
 #include "engine/python/py_ref.h"
 
 namespace subhost::python {

@@ -1,15 +1,6 @@
 #include "engine/python/start_response_type.h"
 
-#include <structmember.h>
-
-#if PY_VERSION_HEX >= 0x030C0000
-#define SUBHOST_T_PYSSIZET Py_T_PYSSIZET
-#define SUBHOST_READONLY Py_READONLY
-#else
-#define SUBHOST_T_PYSSIZET T_PYSSIZET
-#define SUBHOST_READONLY READONLY
-#endif
-
+#include "engine/python/member_compat.h"
 #include "engine/python/wsgi_call.h"
 
 namespace subhost::python {
