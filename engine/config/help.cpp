@@ -6,8 +6,8 @@
 #include <limits>
 #include <string>
 #include <string_view>
-#include <variant>
 
+#include "engine/config/parse_context.h"
 #include "engine/config/server_config.h"
 
 namespace subhost::config {
@@ -59,19 +59,7 @@ constexpr OptionGroup kGroupOrder[] = {
 // ServerConfig so that the help cannot disagree with the struct.
 std::string DefaultOf(const OptionInfo& option) {
   static const ServerConfig* const kDefaults = new ServerConfig();
-  if (auto* p = std::get_if<int ServerConfig::*>(&option.field)) {
-    return std::to_string(kDefaults->*(*p));
-  }
-  if (auto* p = std::get_if<std::size_t ServerConfig::*>(&option.field)) {
-    return std::to_string(kDefaults->*(*p));
-  }
-  if (auto* p = std::get_if<std::int64_t ServerConfig::*>(&option.field)) {
-    return std::to_string(kDefaults->*(*p));
-  }
-  if (auto* p = std::get_if<std::string ServerConfig::*>(&option.field)) {
-    return kDefaults->*(*p);
-  }
-  return "";
+  return CurrentValue(option, *kDefaults);
 }
 
 std::string OptionLine(const OptionInfo& option) {
