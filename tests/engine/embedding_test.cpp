@@ -20,6 +20,7 @@ namespace subhost {
 namespace {
 
 using testing::App;
+using testing::BodySink;
 using testing::Get;
 using testing::LogCapture;
 using testing::JsonField;
@@ -375,14 +376,7 @@ void HammerWhileReplacing(const Options& options) {
           failed.fetch_add(1);
         }
         if (t == 0) {  // also stream, through the blocking path
-          struct Sink : ResponseSink {
-            bool Start(int, std::string_view, Headers) override { return true; }
-            bool Write(std::string_view c) override {
-              body.append(c);
-              return true;
-            }
-            std::string body;
-          } sink;
+          BodySink sink(/*may_block=*/true);
           engine->Handle(Get("/live/chunks"), sink);
           if (sink.body == "onetwo") {
             served.fetch_add(1);

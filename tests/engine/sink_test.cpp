@@ -18,6 +18,7 @@ namespace subhost {
 namespace {
 
 using testing::App;
+using testing::BodySink;
 using testing::Get;
 using testing::LogCapture;
 using testing::MakeEngine;
@@ -229,15 +230,7 @@ TEST_F(EngineSink, BytesPastTheDeclaredContentLengthAreCutAndLogged) {
 }
 
 TEST_F(EngineSink, TheOutcomeCountsOnlyTheBytesSent) {
-  struct CountingSink : ResponseSink {
-    bool Start(int, std::string_view, Headers) override { return true; }
-    bool Write(std::string_view chunk) override {
-      body.append(chunk);
-      return true;
-    }
-    bool MayBlock() const override { return false; }
-    std::string body;
-  } sink;
+  BodySink sink;
   RequestOutcome out = engine_->Handle(Get("/overlong"), sink);
   EXPECT_EQ(sink.body, "hello");
   EXPECT_EQ(out.body_bytes, 5u);
@@ -253,15 +246,7 @@ TEST_F(EngineSink, AFileWrapperReadWithoutLengthFailsWithItsOwnError) {
 
 TEST_F(EngineSink, AFileWrapperWithAnOutOfRangeTellOrFilenoIsStillSent) {
   RequestOutcome out;
-  struct Sink : ResponseSink {
-    bool Start(int, std::string_view, Headers) override { return true; }
-    bool Write(std::string_view chunk) override {
-      body.append(chunk);
-      return true;
-    }
-    bool MayBlock() const override { return false; }
-    std::string body;
-  } tell_sink, fileno_sink;
+  BodySink tell_sink, fileno_sink;
   out = engine_->Handle(Get("/wrapper_bad_tell"), tell_sink);
   EXPECT_FALSE(out.app_error) << log_.All();
   EXPECT_TRUE(out.completed);

@@ -55,6 +55,23 @@ inline std::unique_ptr<Engine> MakeEngine(LogCapture& log,
   return Engine::Create(options);
 }
 
+// Collects the body an app streams; may_block picks which of the engine's
+// paths (GIL released around writes, or kept) the response takes.
+class BodySink : public ResponseSink {
+ public:
+  explicit BodySink(bool may_block = false) : may_block_(may_block) {}
+  bool Start(int, std::string_view, Headers) override { return true; }
+  bool Write(std::string_view chunk) override {
+    body.append(chunk);
+    return true;
+  }
+  bool MayBlock() const override { return may_block_; }
+  std::string body;
+
+ private:
+  bool may_block_;
+};
+
 inline Request Get(std::string path, std::string query = "") {
   Request r;
   r.path = std::move(path);
