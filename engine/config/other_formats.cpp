@@ -106,7 +106,9 @@ bool XmlAsIni(const std::string& text, const std::string& section,
 }
 
 // The YAML uWSGI reads: a top-level "uwsgi:" (or section) mapping of
-// "key: value" lines, a key repeated or given a "- item" list.
+// "key: value" lines, a key repeated or given a "- item" list. Read by hand:
+// Poco has no YAML parser and Debian's libyaml-cpp would be a dependency for
+// this one error message; uWSGI's own reader takes no more than this shape.
 bool YamlAsIni(const std::string& text, const std::string& section,
                std::string* ini, std::string* error) {
   std::istringstream in(text);
